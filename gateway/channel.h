@@ -1,0 +1,148 @@
+#pragma once
+// A channel: one path, its history and its id sequence. Thread-safe: sources, publishers
+// and workers on any thread call it. Publishing assigns the id, encodes the frame once and
+// hands it, in id order, to every fan-out target and tap while holding the channel lock,
+// which is what makes replay-then-live seamless (see Worker::subscribe).
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "channel_history.h"
+#include "event.h"
+#include "frame.h"
+
+namespace ssegw {
+
+struct ChannelOptions {
+  std::string path;
+  size_t history = 1000;
+  int64_t history_max_age_ms = 0;  // 0: kept until pushed out by count
+  bool publish = false;            // POST allowed
+  std::string publish_token;       // non-empty: Authorization: Bearer required
+  int64_t retry_ms = 3000;         // 'retry:' sent on connect; 0: none
+  bool operator==(const ChannelOptions&) const = default;
+};
+
+class Channel;
+
+// Where a channel's frames go to reach subscribers: one per worker thread. Called with the
+// channel lock held, so it must only enqueue.
+class FanoutTarget {
+ public:
+  virtual ~FanoutTarget() = default;
+  virtual void enqueue_frame(const std::shared_ptr<Channel>& channel, FrameRef frame) = 0;
+};
+
+// Sees every frame a channel publishes, in id order, on the publisher's thread (sinks).
+// Called with the channel lock held: enqueue and return.
+class ChannelTap {
+ public:
+  virtual ~ChannelTap() = default;
+  virtual void on_frame(const FrameRef& frame) = 0;
+};
+
+struct PublishResult;
+
+// Replaces local publishing for HTTP publishes (the Kafka backbone): the event goes to the
+// route, and `done` runs (on any thread) once it is durable; the channel is then fed by the
+// route's own consumer, which publishes with ids it assigns.
+class PublishRoute {
+ public:
+  virtual ~PublishRoute() = default;
+  virtual void route(Event event, std::function<void(PublishResult)> done) = 0;
+};
+
+// Supplies events older than the channel's history (Kafka offsets). `fetch` delivers, via
+// `done` on any thread, every event after `after_id` and before `before_id` (exclusive; the
+// oldest frame the subscriber gets from memory), or up to and including `through_id` when
+// before_id is empty. ok=false: the id is not one of this provider's; replay history only.
+class ResumeProvider {
+ public:
+  virtual ~ResumeProvider() = default;
+  virtual bool understands(std::string_view last_event_id) const = 0;
+  virtual void fetch(std::string after_id, std::string before_id, std::string through_id,
+                     std::function<void(bool ok, std::vector<Event> events)> done) = 0;
+};
+
+struct PublishResult {
+  bool ok = false;
+  std::string id;
+  std::string error;
+};
+
+struct ReplayPlan {
+  std::vector<FrameRef> frames;  // to send before anything live
+  uint64_t last_seq = 0;         // live frames with seq <= this are already covered
+};
+
+class Channel : public std::enable_shared_from_this<Channel> {
+ public:
+  // id_base makes ids unique across restarts: ids are id_base + seq, and id_base is the
+  // start time in ms times 10^6, so a later run's ids are always larger.
+  Channel(ChannelOptions options, uint64_t id_base, std::vector<FanoutTarget*> targets);
+
+  const std::string& path() const { return options_.path; }
+  ChannelOptions options() const;
+  void update_options(const ChannelOptions& options);
+
+  // Thread-safe. Assigns an id unless the event carries one (a source with its own ids,
+  // such as Kafka positions), frames it and fans it out.
+  PublishResult publish(Event event);
+
+  // Frames after last_event_id (everything retained if it is not held) plus the seq the
+  // caller's live stream starts after. Empty id: nothing to replay.
+  ReplayPlan plan_replay(std::string_view last_event_id);
+
+  void add_tap(ChannelTap* tap);
+  void remove_tap(ChannelTap* tap);
+
+  // Set by a bridge before the gateway starts serving; both may be null.
+  void set_publish_route(PublishRoute* route);
+  PublishRoute* publish_route() const;
+  void set_resume_provider(ResumeProvider* provider);
+  ResumeProvider* resume_provider() const;
+
+  // Backpressure: a sink that cannot keep up holds the channel; sources poll accepting()
+  // and pause reading their upstream while it is false. Nested holds count.
+  void hold() { holds_.fetch_add(1, std::memory_order_relaxed); }
+  void release_hold() { holds_.fetch_sub(1, std::memory_order_relaxed); }
+  bool accepting() const { return holds_.load(std::memory_order_relaxed) <= 0; }
+
+  // Exactly-once restarts: a sink that found, at start, the last event it delivered for a
+  // source records that event's origin id; the source resumes its upstream after it.
+  void set_resume_point(const std::string& source, const std::string& origin_id);
+  std::optional<std::string> resume_point(const std::string& source) const;
+
+  // Counters for /metrics.
+  uint64_t events_published() const { return published_.load(std::memory_order_relaxed); }
+  std::atomic<int64_t>& subscribers() { return subscribers_; }
+  size_t history_size() const;
+  uint64_t last_seq() const;
+
+ private:
+  std::optional<uint64_t> seq_for_id(std::string_view id) const;
+
+  mutable std::mutex mu_;
+  ChannelOptions options_;
+  const uint64_t id_base_;
+  uint64_t seq_ = 0;
+  ChannelHistory history_;
+  std::vector<FanoutTarget*> targets_;
+  std::vector<ChannelTap*> taps_;
+  std::atomic<uint64_t> published_{0};
+  std::atomic<int64_t> subscribers_{0};
+  std::atomic<int> holds_{0};
+  std::atomic<PublishRoute*> route_{nullptr};
+  std::atomic<ResumeProvider*> resume_{nullptr};
+  std::map<std::string, std::string> resume_points_;  // guarded by mu_
+};
+
+}  // namespace ssegw

@@ -1,0 +1,50 @@
+#pragma once
+// The gateway's whole configuration, loaded and checked in one go from YAML.
+#include <cstdint>
+#include <string>
+#include <vector>
+#include <map>
+
+#include "bridge.h"
+#include "channel.h"
+#include "config_node.h"
+
+namespace ssegw {
+
+struct ListenAddress {
+  std::string host;
+  uint16_t port = 0;
+  std::string text() const;  // "host:port", IPv6 in brackets
+};
+// "127.0.0.1:8080", "[::1]:8080", ":8080" (all interfaces); throws ConfigError with `where`.
+ListenAddress parse_listen_address(const std::string& text, const std::string& where);
+
+struct ServerConfig {
+  std::vector<ListenAddress> listen{{"127.0.0.1", 8080}};
+  int workers = 2;  // 0: one per core
+  std::vector<std::pair<std::string, std::string>> headers;
+  int64_t heartbeat_ms = 15000;
+  int64_t max_connections = 100000;
+  std::vector<std::string> cors_origins;  // "*" allowed
+  int64_t max_body_bytes = 1 << 20;
+  int64_t subscriber_queue_bytes = 1 << 20;
+  int64_t shutdown_timeout_ms = 5000;
+  std::string log_level = "info";
+};
+
+struct GatewayConfig {
+  std::string file;
+  ServerConfig server;
+  std::vector<ChannelOptions> channels;
+  std::vector<BridgeConfig> sources;
+  std::vector<BridgeConfig> sinks;
+};
+
+// Throws ConfigError ("file:line:col: key 'x.y': problem") on anything it does not fully
+// understand: unknown keys, wrong types, bad values, missing environment variables.
+GatewayConfig load_config_file(const std::string& path, const BridgeCatalog& catalog,
+                               const EnvLookup& env);
+GatewayConfig load_config_text(const std::string& text, const std::string& file_name,
+                               const BridgeCatalog& catalog, const EnvLookup& env);
+
+}  // namespace ssegw
