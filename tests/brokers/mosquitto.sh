@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# A real Mosquitto broker (Debian's `mosquitto`) on 127.0.0.1 for tests and for people, run
+# in the background with a config this script writes, never as the system service.
+#
+#   tests/brokers/mosquitto.sh start   [STATE]   make certs and passwords (first time), start, wait
+#   tests/brokers/mosquitto.sh stop    [STATE]   stop the broker by its PID and wait
+#   tests/brokers/mosquitto.sh restart [STATE]   stop then start on the same ports and data
+#   tests/brokers/mosquitto.sh status  [STATE]   print the ports and PID, exit 1 if down
+#   tests/brokers/mosquitto.sh wipe    [STATE]   stop and delete the state folder
+#
+# Three listeners: PLAIN_PORT (anonymous), AUTH_PORT (username/password from a file made by
+# mosquitto_passwd) and TLS_PORT (server certificate signed by a test CA made with openssl;
+# anonymous). Persistence is on, so clean_session:false sessions survive a broker restart.
+#
+# STATE defaults to $SSEGW_MOSQUITTO_STATE or /tmp/ssegw-mosquitto. It holds `env` (shell
+# assignments: MQTT_PLAIN_PORT, MQTT_AUTH_PORT, MQTT_TLS_PORT, MQTT_USER, MQTT_PASSWORD,
+# MQTT_CA_FILE, MQTT_PID), `pid`, `mosquitto.conf`, `broker.log`, `data/` and `tls/`.
+set -euo pipefail
+
+die() { echo "mosquitto.sh: $*" >&2; exit 1; }
+
+state_dir() { echo "${1:-${SSEGW_MOSQUITTO_STATE:-/tmp/ssegw-mosquitto}}"; }
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+running() {  # pid
+  [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null
+}
+
+make_certs() {  # tls-dir
+  local d="$1"
+  mkdir -p "$d"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=ssegw test CA" \
+    -keyout "$d/ca.key" -out "$d/ca.crt" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+    -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null
+  # Clients check the name they dialled, so the certificate names the loopback address.
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n' >"$d/ext.cnf"
+  openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 30 -extfile "$d/ext.cnf" -out "$d/server.crt" 2>/dev/null
+  chmod 600 "$d"/*.key
+}
+
+first_setup() {  # state
+  local st="$1"
+  mkdir -p "$st/data"
+  make_certs "$st/tls"
+  local user="gateway" password
+  password="pw-$(head -c 9 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  : >"$st/passwd"
+  mosquitto_passwd -b "$st/passwd" "$user" "$password" 2>/dev/null
+  chmod 600 "$st/passwd"
+  cat >"$st/env" <<EOF
+MQTT_PLAIN_PORT=$(free_port)
+MQTT_AUTH_PORT=$(free_port)
+MQTT_TLS_PORT=$(free_port)
+MQTT_USER=$user
+MQTT_PASSWORD=$password
+MQTT_CA_FILE=$st/tls/ca.crt
+EOF
+}
+
+write_config() {  # state
+  local st="$1"
+  # shellcheck disable=SC1091
+  source "$st/env"
+  cat >"$st/mosquitto.conf" <<EOF
+# Written by tests/brokers/mosquitto.sh; regenerated on every start.
+per_listener_settings true
+user root
+persistence true
+persistence_location $st/data/
+autosave_interval 1
+max_queued_messages 10000
+log_dest file $st/broker.log
+log_type error
+log_type warning
+log_type notice
+log_type information
+connection_messages true
+log_timestamp true
+
+listener $MQTT_PLAIN_PORT 127.0.0.1
+allow_anonymous true
+
+listener $MQTT_AUTH_PORT 127.0.0.1
+allow_anonymous false
+password_file $st/passwd
+
+listener $MQTT_TLS_PORT 127.0.0.1
+allow_anonymous true
+cafile $st/tls/ca.crt
+certfile $st/tls/server.crt
+keyfile $st/tls/server.key
+EOF
+}
+
+listening() {  # port
+  ss -ltnH "sport = :$1" 2>/dev/null | grep -q .
+}
+
+start() {
+  local st; st="$(state_dir "${1:-}")"
+  command -v mosquitto >/dev/null || die "mosquitto not found (apt-get install mosquitto)"
+  mkdir -p "$st"
+  st="$(cd "$st" && pwd)"
+  if [[ -f "$st/pid" ]] && running "$(cat "$st/pid")"; then
+    echo "mosquitto.sh: already running (pid $(cat "$st/pid"))" >&2
+    return 0
+  fi
+  [[ -f "$st/env" ]] || first_setup "$st"
+  write_config "$st"
+  # shellcheck disable=SC1091
+  source "$st/env"
+  mosquitto -c "$st/mosquitto.conf" >>"$st/broker.log" 2>&1 &
+  local pid=$!
+  echo "$pid" >"$st/pid"
+  sed -i '/^MQTT_PID=/d' "$st/env"
+  echo "MQTT_PID=$pid" >>"$st/env"
+  local i
+  for ((i = 0; i < 100; i++)); do
+    running "$pid" || { tail -n 20 "$st/broker.log" >&2; die "mosquitto exited at start"; }
+    if listening "$MQTT_PLAIN_PORT" && listening "$MQTT_AUTH_PORT" && listening "$MQTT_TLS_PORT"; then
+      echo "mosquitto.sh: running pid $pid plain=$MQTT_PLAIN_PORT auth=$MQTT_AUTH_PORT tls=$MQTT_TLS_PORT" >&2
+      return 0
+    fi
+    sleep 0.1
+  done
+  kill "$pid" 2>/dev/null || true
+  die "mosquitto did not listen within 10 s (see $st/broker.log)"
+}
+
+stop() {
+  local st; st="$(state_dir "${1:-}")"
+  [[ -f "$st/pid" ]] || return 0
+  local pid; pid="$(cat "$st/pid")"
+  if running "$pid"; then
+    kill -TERM "$pid"
+    local i
+    for ((i = 0; i < 100; i++)); do
+      running "$pid" || break
+      sleep 0.1
+    done
+    if running "$pid"; then
+      echo "mosquitto.sh: pid $pid ignored SIGTERM for 10 s, killing" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  rm -f "$st/pid"
+}
+
+status() {
+  local st; st="$(state_dir "${1:-}")"
+  [[ -f "$st/env" ]] && cat "$st/env"
+  [[ -f "$st/pid" ]] && running "$(cat "$st/pid")"
+}
+
+cmd="${1:-}"
+shift || true
+case "$cmd" in
+  start) start "$@" ;;
+  stop) stop "$@" ;;
+  restart) stop "$@"; start "$@" ;;
+  status) status "$@" ;;
+  wipe) stop "$@"; rm -rf "$(state_dir "${1:-}")" ;;
+  *) die "usage: $0 start|stop|restart|status|wipe [STATE]" ;;
+esac
