@@ -1,0 +1,67 @@
+#pragma once
+// A channel out to MQTT. The channel's tap only appends the frame to a queue (it runs on the
+// publisher's thread under the channel lock); the sink's own thread publishes from the
+// queue in order and removes an event only once the broker acknowledged it (QoS 1/2) or it
+// was written (QoS 0). While the broker is away events wait in the queue; past max_queue
+// the channel is held, which pauses the sources feeding it. After a reconnect every
+// unacknowledged event is published again: delivery is at least once.
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "bridges/mqtt/bridge_status_board.h"
+#include "bridges/mqtt/mqtt_link.h"
+#include "bridges/mqtt/mqtt_sink_config.h"
+#include "gateway/bridge.h"
+
+namespace ssegw::mqtt {
+
+class MqttSink : public Bridge, private ChannelTap {
+ public:
+  MqttSink(MqttSinkConfig config, std::shared_ptr<Channel> channel);
+  ~MqttSink() override;
+
+  const std::string& name() const override { return config_.name; }
+  void start() override;
+  void stop() override;
+  BridgeStatus status() const override;
+
+ private:
+  void on_frame(const FrameRef& frame) override;
+  void run();
+  // Publishes while connected; returns when the connection is gone, an ack failed, or the
+  // sink is stopping and has drained (or given up draining).
+  void deliver();
+  bool publish_next(std::deque<std::pair<::mqtt::delivery_token_ptr, int64_t>>& inflight);
+  void acknowledged();
+  bool drain_over();
+
+  const MqttSinkConfig config_;
+  const std::shared_ptr<Channel> channel_;
+  const size_t hard_limit_;  // beyond this the tap refuses frames, loudly
+  StatusBoard board_;
+  std::unique_ptr<MqttLink> link_;
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> finished_{false};
+  std::atomic<int64_t> drain_deadline_ms_{0};
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<FrameRef> queue_;  // oldest first; the first `inflight` entries are published
+  bool holding_ = false;
+  bool tapped_ = false;
+  uint64_t frames_seen_ = 0;
+  uint64_t overflow_dropped_ = 0;
+  int64_t last_overflow_log_ms_ = 0;
+
+  std::atomic<uint64_t> acked_{0};
+  std::atomic<uint64_t> failed_{0};
+  std::atomic<size_t> inflight_{0};
+};
+
+}  // namespace ssegw::mqtt
