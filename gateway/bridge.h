@@ -19,12 +19,12 @@ const char* to_string(BridgeState s);
 struct BridgeStatus {
   BridgeState state = BridgeState::kConnecting;
   uint64_t reconnects = 0;
-  uint64_t events_in = 0;        // sources: events taken from upstream; sinks: frames seen
-  uint64_t events_out = 0;       // sources: published to channels; sinks: acknowledged
-  uint64_t dropped_filter = 0;   // sources: not in the `events` list
-  uint64_t dropped_bad_data = 0; // sources: not JSON with format: json
-  uint64_t failed = 0;           // sinks: deliveries that failed and were retried
-  std::string detail;            // last error, free text for logs and /readyz
+  uint64_t events_in = 0;         // sources: events taken from upstream; sinks: frames seen
+  uint64_t events_out = 0;        // sources: published to channels; sinks: acknowledged
+  uint64_t dropped_filter = 0;    // sources: not in the `events` list
+  uint64_t dropped_bad_data = 0;  // sources: not JSON with format: json
+  uint64_t failed = 0;            // sinks: deliveries that failed and were retried
+  std::string detail;             // last error, free text for logs and /readyz
   // Further gauges, exported as ssegw_bridge_<key>{name=...} (lag, queue depth...).
   std::map<std::string, double> gauges;
 };
@@ -69,9 +69,14 @@ struct BridgeConfig {
 // throws ConfigError through ConfigNode on anything it does not understand.
 using BridgeParser = std::function<std::shared_ptr<const BridgePlan>(const ConfigNode& node)>;
 
+// A channel's `backbone: {TYPE: {...}}`: the parser also gets the channel's path.
+using BackboneParser = std::function<std::shared_ptr<const BridgePlan>(
+    const ConfigNode& node, const std::string& channel_path)>;
+
 struct BridgeCatalog {
   std::map<std::string, BridgeParser> sources;
   std::map<std::string, BridgeParser> sinks;
+  std::map<std::string, BackboneParser> backbones;
 };
 
 }  // namespace ssegw

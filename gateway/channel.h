@@ -9,8 +9,8 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -81,6 +81,8 @@ struct PublishResult {
 struct ReplayPlan {
   std::vector<FrameRef> frames;  // to send before anything live
   uint64_t last_seq = 0;         // live frames with seq <= this are already covered
+  bool id_known = true;          // false: the id was not found, replay starts at the oldest
+  std::string newest_id;         // id of the frame with seq last_seq (empty if none yet)
 };
 
 class Channel : public std::enable_shared_from_this<Channel> {
@@ -134,6 +136,7 @@ class Channel : public std::enable_shared_from_this<Channel> {
   ChannelOptions options_;
   const uint64_t id_base_;
   uint64_t seq_ = 0;
+  std::string newest_id_;
   ChannelHistory history_;
   std::vector<FanoutTarget*> targets_;
   std::vector<ChannelTap*> taps_;

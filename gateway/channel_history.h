@@ -13,7 +13,8 @@ namespace ssegw {
 
 class ChannelHistory {
  public:
-  ChannelHistory(size_t max_events, int64_t max_age_ms) : max_events_(max_events), max_age_ms_(max_age_ms) {}
+  ChannelHistory(size_t max_events, int64_t max_age_ms)
+      : max_events_(max_events), max_age_ms_(max_age_ms) {}
 
   void append(FrameRef frame, int64_t now_ms);
   void expire(int64_t now_ms);

@@ -1,9 +1,9 @@
 #pragma once
 // The gateway's whole configuration, loaded and checked in one go from YAML.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
-#include <map>
 
 #include "bridge.h"
 #include "channel.h"
@@ -38,6 +38,7 @@ struct GatewayConfig {
   std::vector<ChannelOptions> channels;
   std::vector<BridgeConfig> sources;
   std::vector<BridgeConfig> sinks;
+  std::vector<BridgeConfig> backbones;  // one per channel with `backbone:`
 };
 
 // Throws ConfigError ("file:line:col: key 'x.y': problem") on anything it does not fully

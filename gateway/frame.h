@@ -14,7 +14,10 @@ namespace ssegw {
 class Frame {
  public:
   Frame(uint64_t seq, Event event, std::string bytes, int64_t published_ms)
-      : seq_(seq), event_(std::move(event)), bytes_(std::move(bytes)), published_ms_(published_ms) {}
+      : seq_(seq),
+        event_(std::move(event)),
+        bytes_(std::move(bytes)),
+        published_ms_(published_ms) {}
   Frame(const Frame&) = delete;
   Frame& operator=(const Frame&) = delete;
 

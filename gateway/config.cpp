@@ -1,0 +1,233 @@
+#include "config.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace ssegw {
+namespace {
+
+constexpr const char* kReservedPaths[] = {"/healthz", "/readyz", "/metrics"};
+
+ListenAddress parse_listen_node(const ConfigNode& node) {
+  return parse_listen_address(node.str(), node.where());
+}
+
+ServerConfig parse_server(const ConfigNode& node) {
+  node.only_keys({"listen", "workers", "headers", "heartbeat", "max_connections", "cors_origins",
+                  "max_body_bytes", "subscriber_queue_bytes", "shutdown_timeout", "log_level"});
+  ServerConfig server;
+  if (auto listen = node.get("listen")) {
+    server.listen.clear();
+    if (listen->is_sequence()) {
+      for (const ConfigNode& item : listen->items())
+        server.listen.push_back(parse_listen_node(item));
+      if (server.listen.empty()) listen->fail("needs at least one address");
+    } else {
+      server.listen.push_back(parse_listen_node(*listen));
+    }
+  }
+  server.workers = static_cast<int>(node.int_or("workers", server.workers, 0, 256));
+  if (auto headers = node.get("headers")) {
+    for (const auto& [name, value] : headers->string_map()) {
+      if (name.empty() || name.find_first_of(" :\r\n") != std::string::npos ||
+          value.find_first_of("\r\n") != std::string::npos) {
+        headers->fail("header '" + name + "' has a bad name or value");
+      }
+      server.headers.emplace_back(name, value);
+    }
+  }
+  server.heartbeat_ms = node.duration_or("heartbeat", server.heartbeat_ms);
+  server.max_connections = node.int_or("max_connections", server.max_connections, 1, 10'000'000);
+  if (auto cors = node.get("cors_origins")) server.cors_origins = cors->string_list();
+  server.max_body_bytes = node.bytes_or("max_body_bytes", server.max_body_bytes);
+  server.subscriber_queue_bytes =
+      node.bytes_or("subscriber_queue_bytes", server.subscriber_queue_bytes);
+  if (server.subscriber_queue_bytes < 1024)
+    node["subscriber_queue_bytes"].fail("must be at least 1KiB");
+  server.shutdown_timeout_ms = node.duration_or("shutdown_timeout", server.shutdown_timeout_ms);
+  server.log_level = node.str_or("log_level", server.log_level);
+  if (server.log_level != "debug" && server.log_level != "info" && server.log_level != "warn" &&
+      server.log_level != "error") {
+    node["log_level"].fail("expected debug, info, warn or error");
+  }
+  return server;
+}
+
+void parse_history(const ConfigNode& node, ChannelOptions& channel) {
+  if (node.is_map()) {
+    node.only_keys({"size", "max_age"});
+    channel.history = static_cast<size_t>(node.int_or("size", 1000, 0, 10'000'000));
+    channel.history_max_age_ms = node.duration_or("max_age", 0);
+  } else {
+    channel.history = static_cast<size_t>(node.integer(0, 10'000'000));
+  }
+}
+
+void parse_publish(const ConfigNode& node, ChannelOptions& channel) {
+  if (node.is_map()) {
+    node.only_keys({"token"});
+    channel.publish = true;
+    channel.publish_token = node["token"].str();
+    if (channel.publish_token.empty()) node["token"].fail("must not be empty");
+  } else {
+    channel.publish = node.boolean();
+  }
+}
+
+std::string check_path(const ConfigNode& node) {
+  std::string path = node.str();
+  if (path.empty() || path[0] != '/') node.fail("a channel path must start with '/'");
+  for (const char* reserved : kReservedPaths) {
+    if (path == reserved) node.fail("'" + path + "' is reserved for the gateway's own endpoint");
+  }
+  if (path.find_first_of("?# \r\n") != std::string::npos)
+    node.fail("a path may not hold ?, #, spaces or line breaks");
+  return path;
+}
+
+void parse_channel(const ConfigNode& node, const BridgeCatalog& catalog, GatewayConfig& config) {
+  node.only_keys({"path", "history", "publish", "retry", "backbone"});
+  ChannelOptions channel;
+  channel.path = check_path(node["path"]);
+  if (auto history = node.get("history")) parse_history(*history, channel);
+  if (auto publish = node.get("publish")) parse_publish(*publish, channel);
+  channel.retry_ms = node.int_or("retry", channel.retry_ms, 0, 86'400'000);
+  for (const ChannelOptions& other : config.channels) {
+    if (other.path == channel.path)
+      node["path"].fail("channel '" + channel.path + "' is defined twice");
+  }
+  if (auto backbone = node.get("backbone")) {
+    backbone->expect_map();
+    std::vector<std::string> kinds = backbone->keys();
+    if (kinds.size() != 1) backbone->fail("expected exactly one backbone type");
+    auto parser = catalog.backbones.find(kinds[0]);
+    if (parser == catalog.backbones.end())
+      (*backbone)[kinds[0]].fail("unknown backbone type '" + kinds[0] + "'");
+    BridgeConfig bridge;
+    bridge.name = "backbone:" + channel.path;
+    bridge.type = kinds[0];
+    bridge.canonical = YAML::Dump(backbone->yaml());
+    bridge.plan = parser->second((*backbone)[kinds[0]], channel.path);
+    config.backbones.push_back(std::move(bridge));
+  }
+  config.channels.push_back(std::move(channel));
+}
+
+BridgeConfig parse_bridge(const ConfigNode& node,
+                          const std::map<std::string, BridgeParser>& parsers, const char* what) {
+  node.expect_map();
+  BridgeConfig bridge;
+  bridge.name = node["name"].str();
+  if (bridge.name.empty()) node["name"].fail("must not be empty");
+  bridge.type = node["type"].str();
+  auto parser = parsers.find(bridge.type);
+  if (parser == parsers.end()) {
+    std::string known;
+    for (const auto& [type, p] : parsers) known += (known.empty() ? "" : ", ") + type;
+    node["type"].fail(std::string("unknown ") + what + " type '" + bridge.type +
+                      "' (known: " + (known.empty() ? "none in this build" : known) + ")");
+  }
+  bridge.canonical = YAML::Dump(node.yaml());
+  bridge.plan = parser->second(node);
+  return bridge;
+}
+
+void check_bridge_paths(const ConfigNode& list, const std::vector<BridgeConfig>& bridges,
+                        const GatewayConfig& config) {
+  std::set<std::string> paths;
+  for (const ChannelOptions& c : config.channels) paths.insert(c.path);
+  std::set<std::string> names;
+  const std::vector<ConfigNode> items = list.items();
+  for (size_t i = 0; i < bridges.size(); ++i) {
+    if (!names.insert(bridges[i].name).second)
+      items[i]["name"].fail("name '" + bridges[i].name + "' is used twice");
+    for (const std::string& path : bridges[i].plan->channel_paths()) {
+      if (path.find('{') != std::string::npos) continue;  // a template: channels made on demand
+      if (!paths.count(path)) {
+        items[i].fail("channel '" + path + "' is not configured under channels");
+      }
+    }
+  }
+}
+
+GatewayConfig parse_root(const YAML::Node& root, const std::string& file,
+                         const BridgeCatalog& catalog, const EnvLookup& env) {
+  ConfigNode top(root, file, "", &env);
+  GatewayConfig config;
+  config.file = file;
+  if (top.is_null()) return config;
+  top.only_keys({"server", "channels", "sources", "sinks"});
+  if (auto server = top.get("server")) config.server = parse_server(*server);
+  if (auto channels = top.get("channels")) {
+    for (const ConfigNode& item : channels->items()) parse_channel(item, catalog, config);
+  }
+  if (auto sources = top.get("sources")) {
+    for (const ConfigNode& item : sources->items())
+      config.sources.push_back(parse_bridge(item, catalog.sources, "source"));
+    check_bridge_paths(*sources, config.sources, config);
+  }
+  if (auto sinks = top.get("sinks")) {
+    for (const ConfigNode& item : sinks->items())
+      config.sinks.push_back(parse_bridge(item, catalog.sinks, "sink"));
+    check_bridge_paths(*sinks, config.sinks, config);
+  }
+  return config;
+}
+
+}  // namespace
+
+std::string ListenAddress::text() const {
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
+}
+
+ListenAddress parse_listen_address(const std::string& text, const std::string& where) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos)
+    throw ConfigError(where + ": expected HOST:PORT, got \"" + text + "\"");
+  std::string host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  if (host.empty()) host = "0.0.0.0";
+  if (host == "localhost") host = "127.0.0.1";
+  const std::string port_text = text.substr(colon + 1);
+  int port = -1;
+  try {
+    size_t used = 0;
+    port = std::stoi(port_text, &used);
+    if (used != port_text.size()) port = -1;
+  } catch (const std::exception&) {
+    port = -1;
+  }
+  if (port < 0 || port > 65535) throw ConfigError(where + ": bad port in \"" + text + "\"");
+  return ListenAddress{host, static_cast<uint16_t>(port)};
+}
+
+GatewayConfig load_config_text(const std::string& text, const std::string& file_name,
+                               const BridgeCatalog& catalog, const EnvLookup& env) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(file_name + ":" + std::to_string(e.mark.line + 1) + ":" +
+                      std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg);
+  }
+  try {
+    return parse_root(root, file_name, catalog, env);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(file_name + ":" + std::to_string(e.mark.line + 1) + ":" +
+                      std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+}
+
+GatewayConfig load_config_file(const std::string& path, const BridgeCatalog& catalog,
+                               const EnvLookup& env) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path + ": cannot open config file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return load_config_text(text.str(), path, catalog, env);
+}
+
+}  // namespace ssegw

@@ -1,0 +1,309 @@
+#include "gateway.h"
+
+#include <arpa/inet.h>
+#include <event2/util.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <set>
+#include <thread>
+
+#include "log.h"
+
+namespace ssegw {
+namespace {
+
+int worker_count(const ServerConfig& server) {
+  if (server.workers > 0) return server.workers;
+  unsigned cores = std::thread::hardware_concurrency();
+  return cores == 0 ? 1 : static_cast<int>(cores);
+}
+
+std::string bound_address(evconnlistener* listener) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  getsockname(evconnlistener_get_fd(listener), reinterpret_cast<sockaddr*>(&ss), &len);
+  char host[INET6_ADDRSTRLEN] = {0};
+  uint16_t port = 0;
+  if (ss.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
+    port = ntohs(a->sin6_port);
+    return "[" + std::string(host) + "]:" + std::to_string(port);
+  }
+  auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+  inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
+  port = ntohs(a->sin_port);
+  return std::string(host) + ":" + std::to_string(port);
+}
+
+bool to_sockaddr(const ListenAddress& address, sockaddr_storage& ss, int& len) {
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
+  if (inet_pton(AF_INET, address.host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(address.port);
+    len = sizeof(sockaddr_in);
+    return true;
+  }
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
+  if (inet_pton(AF_INET6, address.host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(address.port);
+    len = sizeof(sockaddr_in6);
+    return true;
+  }
+  return false;
+}
+
+bool same_bridge(const BridgeConfig& a, const BridgeConfig& b) {
+  return a.name == b.name && a.type == b.type && a.canonical == b.canonical;
+}
+
+}  // namespace
+
+Gateway::Gateway(GatewayConfig config, BridgeCatalog catalog, EnvLookup env, GatewayOptions options)
+    : config_(std::move(config)),
+      catalog_(std::move(catalog)),
+      env_(std::move(env)),
+      options_(std::move(options)) {
+  if (options_.listen_override) config_.server.listen = {*options_.listen_override};
+  base_.reset(event_base_new());
+  auto settings = std::make_shared<const ServerConfig>(config_.server);
+  std::vector<FanoutTarget*> targets;
+  for (int i = 0; i < worker_count(config_.server); ++i) {
+    workers_.push_back(std::make_unique<Worker>(i, settings, metrics_, *this));
+    targets.push_back(workers_.back().get());
+  }
+  channels_ = std::make_unique<ChannelDirectory>(options_.id_base, targets);
+  channels_->apply(config_.channels);
+  for (auto& worker : workers_) worker->attach(*channels_);
+  context_ = std::make_unique<BridgeContext>(BridgeContext{*channels_});
+}
+
+Gateway::~Gateway() {
+  listeners_.clear();
+  stop_all_bridges();
+}
+
+bool Gateway::bind_listeners() {
+  for (const ListenAddress& address : config_.server.listen) {
+    sockaddr_storage ss{};
+    int len = 0;
+    std::string text = address.text();
+    if (!to_sockaddr(address, ss, len)) {
+      log_error("listen host must be a numeric IPv4 or IPv6 address", {{"address", text}});
+      return false;
+    }
+    auto on_accept = [](evconnlistener*, evutil_socket_t fd, sockaddr*, int, void* arg) {
+      static_cast<Gateway*>(arg)->accept(fd);
+    };
+    evconnlistener* listener =
+        evconnlistener_new_bind(base_.get(), on_accept, this,
+                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+                                4096, reinterpret_cast<sockaddr*>(&ss), len);
+    if (!listener) {
+      log_error("cannot listen", {{"address", text},
+                                  {"error", evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR())}});
+      return false;
+    }
+    listeners_.emplace_back(listener);
+    log_info("listening on " + bound_address(listener),
+             {{"workers", std::to_string(workers_.size())}});
+  }
+  return true;
+}
+
+void Gateway::accept(evutil_socket_t fd) {
+  if (metrics_.connections_open.load(std::memory_order_relaxed) >= config_.server.max_connections) {
+    static const char kBusy[] =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 1\r\nConnection: "
+        "close\r\n\r\n";
+    ssize_t ignored = ::send(fd, kBusy, sizeof kBusy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+    (void)ignored;
+    ::close(fd);
+    metrics_.connections_rejected.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  metrics_.connections_open.fetch_add(1, std::memory_order_relaxed);
+  metrics_.connections_accepted.fetch_add(1, std::memory_order_relaxed);
+  workers_[next_worker_++ % workers_.size()]->adopt(fd);
+}
+
+void Gateway::start_bridges(const std::string& kind, const std::vector<BridgeConfig>& configs) {
+  for (const BridgeConfig& config : configs) {
+    RunningBridge running{kind, config, config.plan->build(*context_)};
+    running.bridge->start();
+    log_info("bridge started", {{"kind", kind}, {"name", config.name}, {"type", config.type}});
+    std::lock_guard lock(bridges_mu_);
+    bridges_.push_back(std::move(running));
+  }
+}
+
+void Gateway::sync_bridges(const std::string& kind, const std::vector<BridgeConfig>& wanted) {
+  std::vector<RunningBridge> stopped;
+  {
+    std::lock_guard lock(bridges_mu_);
+    for (auto it = bridges_.begin(); it != bridges_.end();) {
+      bool keep = it->kind != kind;
+      for (const BridgeConfig& w : wanted) keep = keep || same_bridge(w, it->config);
+      if (keep) {
+        ++it;
+      } else {
+        stopped.push_back(std::move(*it));
+        it = bridges_.erase(it);
+      }
+    }
+  }
+  for (RunningBridge& r : stopped) {
+    r.bridge->stop();
+    log_info("bridge stopped", {{"kind", kind}, {"name", r.config.name}});
+  }
+  std::vector<BridgeConfig> added;
+  for (const BridgeConfig& w : wanted) {
+    bool running = false;
+    std::lock_guard lock(bridges_mu_);
+    for (const RunningBridge& r : bridges_)
+      running = running || (r.kind == kind && same_bridge(w, r.config));
+    if (!running) added.push_back(w);
+  }
+  start_bridges(kind, added);
+}
+
+void Gateway::stop_all_bridges() {
+  // Sources first so sinks see everything the sources had, then sinks, then backbones.
+  for (const char* kind : {"source", "sink", "backbone"}) {
+    std::vector<RunningBridge> stopping;
+    {
+      std::lock_guard lock(bridges_mu_);
+      for (auto it = bridges_.begin(); it != bridges_.end();) {
+        if (it->kind == kind) {
+          stopping.push_back(std::move(*it));
+          it = bridges_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (RunningBridge& r : stopping) r.bridge->stop();
+  }
+}
+
+void Gateway::reload() {
+  notifier_.reloading();
+  log_info("reloading config", {{"file", options_.config_path}});
+  try {
+    GatewayConfig next = load_config_file(options_.config_path, catalog_, env_);
+    if (options_.listen_override) next.server.listen = {*options_.listen_override};
+    if (next.server.listen.size() != config_.server.listen.size() ||
+        next.server.workers != config_.server.workers) {
+      log_warn("listen addresses and worker count change only on restart");
+    }
+    next.server.listen = config_.server.listen;
+    next.server.workers = config_.server.workers;
+    for (auto& removed : channels_->apply(next.channels)) {
+      log_info("channel removed", {{"path", removed->path()}});
+      for (auto& worker : workers_) worker->drop_channel(removed);
+    }
+    auto settings = std::make_shared<const ServerConfig>(next.server);
+    for (auto& worker : workers_) worker->update_settings(settings);
+    sync_bridges("backbone", next.backbones);
+    sync_bridges("sink", next.sinks);
+    sync_bridges("source", next.sources);
+    config_ = std::move(next);
+    log_info("config reloaded", {{"channels", std::to_string(config_.channels.size())},
+                                 {"sources", std::to_string(config_.sources.size())},
+                                 {"sinks", std::to_string(config_.sinks.size())}});
+  } catch (const ConfigError& e) {
+    log_error("config reload rejected; keeping the running config", {{"error", e.what()}});
+  }
+  notifier_.notify("READY=1\nSTATUS=serving " + std::to_string(config_.channels.size()) +
+                   " channels");
+}
+
+void Gateway::begin_shutdown() {
+  if (stopping_) return;
+  stopping_ = true;
+  notifier_.notify("STOPPING=1");
+  log_info("shutting down", {{"timeout_ms", std::to_string(config_.server.shutdown_timeout_ms)}});
+  listeners_.clear();
+  event_base_loopexit(base_.get(), nullptr);
+}
+
+void Gateway::arm_signals() {
+  auto on_signal = [](evutil_socket_t sig, short, void* arg) {
+    auto* self = static_cast<Gateway*>(arg);
+    if (sig == SIGHUP) {
+      self->reload();
+    } else {
+      self->begin_shutdown();
+    }
+  };
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) {
+    signal_events_.emplace_back(evsignal_new(base_.get(), sig, on_signal, this));
+    event_add(signal_events_.back().get(), nullptr);
+  }
+  if (auto interval = notifier_.watchdog_interval_ms()) {
+    watchdog_ev_.reset(event_new(
+        base_.get(), -1, EV_PERSIST,
+        [](evutil_socket_t, short, void* arg) {
+          static_cast<Gateway*>(arg)->notifier_.notify("WATCHDOG=1");
+        },
+        this));
+    timeval tv{static_cast<time_t>(*interval / 1000),
+               static_cast<suseconds_t>((*interval % 1000) * 1000)};
+    event_add(watchdog_ev_.get(), &tv);
+  }
+}
+
+int Gateway::run() {
+  arm_signals();
+  for (auto& worker : workers_) worker->start();
+  start_bridges("backbone", config_.backbones);
+  start_bridges("sink", config_.sinks);
+  start_bridges("source", config_.sources);
+  if (!bind_listeners()) {
+    for (auto& worker : workers_) worker->drain(0);
+    for (auto& worker : workers_) worker->join();
+    return 1;
+  }
+  notifier_.notify("READY=1\nSTATUS=serving " + std::to_string(config_.channels.size()) +
+                   " channels");
+  event_base_loop(base_.get(), EVLOOP_NO_EXIT_ON_EMPTY);
+  for (auto& worker : workers_) worker->drain(config_.server.shutdown_timeout_ms);
+  for (auto& worker : workers_) worker->join();
+  stop_all_bridges();
+  log_info("stopped");
+  return 0;
+}
+
+std::vector<NamedStatus> Gateway::bridge_statuses() const {
+  std::lock_guard lock(bridges_mu_);
+  std::vector<NamedStatus> out;
+  for (const RunningBridge& r : bridges_) {
+    out.push_back(
+        NamedStatus{r.kind, r.config.name, r.config.type, r.bridge->status(), r.bridge->ready()});
+  }
+  return out;
+}
+
+std::string Gateway::metrics_text() const {
+  return render_prometheus(metrics_, *channels_, bridge_statuses());
+}
+
+std::pair<bool, std::string> Gateway::readiness() const {
+  bool ready = !stopping_;
+  std::string text = stopping_ ? "stopping\n" : "";
+  for (const NamedStatus& b : bridge_statuses()) {
+    if (b.kind == "sink") continue;  // readiness is about what feeds the channels
+    ready = ready && b.ready;
+    text += b.kind + " " + b.name + ": " + to_string(b.status.state);
+    if (!b.status.detail.empty()) text += " (" + b.status.detail + ")";
+    text += "\n";
+  }
+  return {ready, ready ? "ready\n" + text : text};
+}
+
+}  // namespace ssegw

@@ -1,0 +1,75 @@
+#pragma once
+// The running gateway: workers, channels, listeners and bridges, and what changes them
+// (SIGHUP reload, SIGTERM drain). Everything here lives on the main thread except the
+// parts handed to workers.
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bridge.h"
+#include "channel_directory.h"
+#include "config.h"
+#include "event_handles.h"
+#include "metrics.h"
+#include "systemd_notify.h"
+#include "worker.h"
+
+namespace ssegw {
+
+struct GatewayOptions {
+  std::string config_path;
+  std::optional<ListenAddress> listen_override;
+  uint64_t id_base = 0;  // start time in ms times 10^6: ids grow across restarts
+};
+
+class Gateway final : public StatusSource {
+ public:
+  Gateway(GatewayConfig config, BridgeCatalog catalog, EnvLookup env, GatewayOptions options);
+  ~Gateway() override;
+
+  // Binds, starts everything, serves until SIGTERM/SIGINT; returns the exit code.
+  int run();
+
+  std::string metrics_text() const override;
+  std::pair<bool, std::string> readiness() const override;
+
+ private:
+  struct RunningBridge {
+    std::string kind;  // source, sink, backbone
+    BridgeConfig config;
+    std::unique_ptr<Bridge> bridge;
+  };
+
+  bool bind_listeners();
+  void start_bridges(const std::string& kind, const std::vector<BridgeConfig>& configs);
+  void sync_bridges(const std::string& kind, const std::vector<BridgeConfig>& wanted);
+  void stop_all_bridges();
+  void reload();
+  void begin_shutdown();
+  void accept(evutil_socket_t fd);
+  void arm_signals();
+  std::vector<NamedStatus> bridge_statuses() const;
+
+  GatewayConfig config_;
+  const BridgeCatalog catalog_;
+  const EnvLookup env_;
+  const GatewayOptions options_;
+  Metrics metrics_;
+  SystemdNotifier notifier_;
+  EventBasePtr base_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<ChannelDirectory> channels_;
+  std::unique_ptr<BridgeContext> context_;
+  std::vector<ListenerPtr> listeners_;
+  std::vector<EventPtr> signal_events_;
+  EventPtr watchdog_ev_;
+  size_t next_worker_ = 0;
+  std::atomic<bool> stopping_{false};
+  mutable std::mutex bridges_mu_;
+  std::vector<RunningBridge> bridges_;
+};
+
+}  // namespace ssegw

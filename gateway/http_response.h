@@ -1,0 +1,22 @@
+#pragma once
+// Builds HTTP/1.1 response heads and small complete responses.
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace ssegw {
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+const char* reason_phrase(int status);
+
+// A complete response with Content-Length.
+std::string build_response(int status, const HeaderList& headers, std::string_view body,
+                           bool keep_alive, bool head_only = false);
+
+// The head of a text/event-stream response. The body runs until the connection closes,
+// which needs neither chunking nor a length and lets frames go out byte for byte as shared.
+std::string build_stream_head(const HeaderList& headers);
+
+}  // namespace ssegw

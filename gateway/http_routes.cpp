@@ -1,0 +1,153 @@
+#include "http_routes.h"
+
+#include <openssl/crypto.h>
+
+#include "sse_framer.h"
+
+namespace ssegw {
+namespace {
+
+RouteAction respond(int status, HeaderList headers, std::string_view body, bool keep_alive,
+                    bool head_only = false) {
+  RouteAction action;
+  action.status = status;
+  if (!body.empty() && status != 204)
+    headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
+  action.response = build_response(status, headers, body, keep_alive, head_only);
+  action.keep_alive = keep_alive;
+  return action;
+}
+
+std::string allow_for(const ChannelOptions& options) {
+  return options.publish ? "GET, HEAD, POST, OPTIONS" : "GET, HEAD, OPTIONS";
+}
+
+// Compares without leaking, through timing, how much of the token matched.
+bool token_equals(const std::string& given, const std::string& expected) {
+  if (given.size() != expected.size()) return false;
+  return CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
+}
+
+RouteAction route_gateway_endpoint(const HttpRequest& request, const StatusSource& status,
+                                   bool keep_alive) {
+  const bool head = request.method == "HEAD";
+  if (request.method != "GET" && !head) {
+    return respond(405, {{"Allow", "GET, HEAD"}}, "method not allowed\n", keep_alive);
+  }
+  if (request.path == "/healthz") return respond(200, {}, "ok\n", keep_alive, head);
+  if (request.path == "/readyz") {
+    auto [ready, text] = status.readiness();
+    return respond(ready ? 200 : 503, {}, text, keep_alive, head);
+  }
+  RouteAction action = respond(200, {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"}},
+                               status.metrics_text(), keep_alive, head);
+  return action;
+}
+
+RouteAction route_publish(const HttpRequest& request, const std::shared_ptr<Channel>& channel,
+                          const ChannelOptions& options, HeaderList cors, bool keep_alive) {
+  if (!options.publish_token.empty()) {
+    const std::string* auth = request.header("authorization");
+    if (!auth) {
+      return respond(401, {{"WWW-Authenticate", "Bearer"}}, "publish token required\n", keep_alive);
+    }
+    const std::string prefix = "Bearer ";
+    if (auth->size() < prefix.size() || auth->compare(0, prefix.size(), prefix) != 0 ||
+        !token_equals(auth->substr(prefix.size()), options.publish_token)) {
+      return respond(403, {}, "publish token not accepted\n", keep_alive);
+    }
+  }
+  RouteAction action;
+  action.kind = RouteAction::Kind::kPublish;
+  action.channel = channel;
+  action.keep_alive = keep_alive;
+  action.headers = std::move(cors);
+  action.event.type = request.query_param("event").value_or("");
+  if (!is_valid_field_value(action.event.type)) {
+    return respond(400, {}, "event name must not contain CR, LF or NUL\n", keep_alive);
+  }
+  action.event.data = request.body;
+  return action;
+}
+
+RouteAction route_channel(const HttpRequest& request, const std::shared_ptr<Channel>& channel,
+                          const ServerConfig& server, bool keep_alive) {
+  const ChannelOptions options = channel->options();
+  HeaderList cors = cors_headers(request, server);
+  if (request.method == "OPTIONS") {
+    HeaderList headers = cors;
+    headers.emplace_back("Allow", allow_for(options));
+    if (!cors.empty()) {
+      headers.emplace_back("Access-Control-Allow-Methods", allow_for(options));
+      headers.emplace_back("Access-Control-Allow-Headers",
+                           "Last-Event-ID, Authorization, Content-Type, Cache-Control");
+      headers.emplace_back("Access-Control-Max-Age", "600");
+    }
+    return respond(204, headers, "", keep_alive);
+  }
+  if (request.method == "GET" || request.method == "HEAD") {
+    if (request.method == "HEAD") {
+      HeaderList headers = cors;
+      headers.emplace_back("Content-Type", "text/event-stream; charset=utf-8");
+      headers.emplace_back("Cache-Control", "no-cache");
+      return respond(200, headers, "", keep_alive, true);
+    }
+    RouteAction action;
+    action.kind = RouteAction::Kind::kSubscribe;
+    action.channel = channel;
+    action.keep_alive = false;
+    action.headers = server.headers;
+    action.headers.insert(action.headers.end(), cors.begin(), cors.end());
+    if (const std::string* id = request.header("last-event-id")) {
+      action.last_event_id = *id;
+    } else if (auto id_param = request.query_param("lastEventId")) {
+      action.last_event_id = *id_param;
+    }
+    return action;
+  }
+  if (request.method == "POST" && options.publish) {
+    return route_publish(request, channel, options, std::move(cors), keep_alive);
+  }
+  return respond(405, {{"Allow", allow_for(options)}}, "method not allowed\n", keep_alive);
+}
+
+}  // namespace
+
+HeaderList cors_headers(const HttpRequest& request, const ServerConfig& server) {
+  const std::string* origin = request.header("origin");
+  if (!origin || server.cors_origins.empty()) return {};
+  for (const std::string& allowed : server.cors_origins) {
+    if (allowed == "*") return {{"Access-Control-Allow-Origin", "*"}};
+    if (allowed == *origin) return {{"Access-Control-Allow-Origin", *origin}, {"Vary", "Origin"}};
+  }
+  return {};
+}
+
+RouteAction route_request(const HttpRequest& request, const ServerConfig& server,
+                          const ChannelDirectory& channels, const StatusSource& status) {
+  const bool keep_alive = request.keep_alive();
+  if (request.path == "/healthz" || request.path == "/readyz" || request.path == "/metrics") {
+    return route_gateway_endpoint(request, status, keep_alive);
+  }
+  std::shared_ptr<Channel> channel = channels.find(request.path);
+  if (!channel) return respond(404, {}, "no such channel\n", keep_alive);
+  return route_channel(request, channel, server, keep_alive);
+}
+
+std::string publish_response(const PublishResult& result, const HeaderList& headers,
+                             bool keep_alive) {
+  HeaderList all = headers;
+  all.emplace_back("Content-Type", "application/json");
+  if (!result.ok) {
+    return build_response(503, all, "{\"error\":\"" + result.error + "\"}\n", keep_alive);
+  }
+  // Ids are checked free of CR/LF/NUL; quotes and backslashes are escaped for JSON.
+  std::string id;
+  for (char c : result.id) {
+    if (c == '"' || c == '\\') id.push_back('\\');
+    id.push_back(c);
+  }
+  return build_response(200, all, "{\"id\":\"" + id + "\"}\n", keep_alive);
+}
+
+}  // namespace ssegw

@@ -1,0 +1,121 @@
+#include "metrics.h"
+
+#include <sstream>
+
+namespace ssegw {
+namespace {
+
+std::string label(std::string_view value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+void counter(std::ostringstream& out, const char* name, const char* help, uint64_t value,
+             const char* type = "counter") {
+  out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n'
+      << name << ' ' << value << '\n';
+}
+
+void write_channels(std::ostringstream& out, const ChannelDirectory& channels) {
+  auto all = channels.all();
+  out << "# HELP ssegw_channel_subscribers Subscribers connected to a channel.\n"
+         "# TYPE ssegw_channel_subscribers gauge\n";
+  for (const auto& c : all) {
+    out << "ssegw_channel_subscribers{channel=\"" << label(c->path()) << "\"} "
+        << c->subscribers().load(std::memory_order_relaxed) << '\n';
+  }
+  out << "# HELP ssegw_channel_events_published_total Events published into a channel.\n"
+         "# TYPE ssegw_channel_events_published_total counter\n";
+  for (const auto& c : all) {
+    out << "ssegw_channel_events_published_total{channel=\"" << label(c->path()) << "\"} "
+        << c->events_published() << '\n';
+  }
+  out << "# HELP ssegw_channel_history_events Events held for Last-Event-ID replay.\n"
+         "# TYPE ssegw_channel_history_events gauge\n";
+  for (const auto& c : all) {
+    out << "ssegw_channel_history_events{channel=\"" << label(c->path()) << "\"} "
+        << c->history_size() << '\n';
+  }
+}
+
+void write_bridges(std::ostringstream& out, const std::vector<NamedStatus>& bridges) {
+  out << "# HELP ssegw_bridge_state 1 for the state a bridge is in.\n# TYPE ssegw_bridge_state "
+         "gauge\n";
+  for (const auto& b : bridges) {
+    for (BridgeState s : {BridgeState::kConnecting, BridgeState::kStreaming,
+                          BridgeState::kBackingOff, BridgeState::kFailed, BridgeState::kStopped}) {
+      out << "ssegw_bridge_state{kind=\"" << b.kind << "\",name=\"" << label(b.name) << "\",type=\""
+          << label(b.type) << "\",state=\"" << to_string(s) << "\"} "
+          << (b.status.state == s ? 1 : 0) << '\n';
+    }
+  }
+  struct Field {
+    const char* name;
+    uint64_t BridgeStatus::*member;
+    const char* help;
+  };
+  const Field fields[] = {
+      {"ssegw_bridge_reconnects_total", &BridgeStatus::reconnects,
+       "Reconnects to the broker or upstream."},
+      {"ssegw_bridge_events_in_total", &BridgeStatus::events_in, "Events taken in by a bridge."},
+      {"ssegw_bridge_events_out_total", &BridgeStatus::events_out, "Events a bridge passed on."},
+      {"ssegw_bridge_dropped_filter_total", &BridgeStatus::dropped_filter,
+       "Events dropped by the events filter."},
+      {"ssegw_bridge_dropped_bad_data_total", &BridgeStatus::dropped_bad_data,
+       "Events dropped for bad data."},
+      {"ssegw_bridge_failed_total", &BridgeStatus::failed,
+       "Deliveries that failed and were retried."},
+  };
+  for (const Field& f : fields) {
+    out << "# HELP " << f.name << ' ' << f.help << "\n# TYPE " << f.name << " counter\n";
+    for (const auto& b : bridges) {
+      out << f.name << "{kind=\"" << b.kind << "\",name=\"" << label(b.name) << "\"} "
+          << b.status.*f.member << '\n';
+    }
+  }
+  for (const auto& b : bridges) {
+    for (const auto& [key, value] : b.status.gauges) {
+      out << "ssegw_bridge_" << key << "{kind=\"" << b.kind << "\",name=\"" << label(b.name)
+          << "\"} " << value << '\n';
+    }
+  }
+}
+
+}  // namespace
+
+std::string render_prometheus(const Metrics& m, const ChannelDirectory& channels,
+                              const std::vector<NamedStatus>& bridges) {
+  std::ostringstream out;
+  counter(out, "ssegw_connections_accepted_total", "TCP connections accepted.",
+          m.connections_accepted.load());
+  counter(out, "ssegw_connections_rejected_total", "Connections refused over max_connections.",
+          m.connections_rejected.load());
+  counter(out, "ssegw_connections_open", "Open client connections.",
+          static_cast<uint64_t>(std::max<int64_t>(0, m.connections_open.load())), "gauge");
+  counter(out, "ssegw_http_requests_total", "HTTP requests parsed.", m.requests.load());
+  counter(out, "ssegw_subscriptions_total", "SSE subscriptions opened.", m.subscriptions.load());
+  counter(out, "ssegw_events_delivered_total", "Events queued to subscribers (live and replayed).",
+          m.events_delivered.load());
+  counter(out, "ssegw_bytes_out_total", "Bytes written to subscribers.", m.bytes_out.load());
+  counter(out, "ssegw_slow_subscriber_disconnects_total",
+          "Subscribers dropped for a full output queue.", m.slow_disconnects.load());
+  counter(out, "ssegw_publishes_total", "Events accepted by HTTP publish.", m.publishes.load());
+  counter(out, "ssegw_publishes_rejected_total", "HTTP publishes refused.",
+          m.publishes_rejected.load());
+  counter(out, "ssegw_replayed_events_total", "Events replayed for Last-Event-ID.",
+          m.replayed_events.load());
+  counter(out, "ssegw_heartbeats_total", "Heartbeat comments sent.", m.heartbeats.load());
+  write_channels(out, channels);
+  write_bridges(out, bridges);
+  return out.str();
+}
+
+}  // namespace ssegw

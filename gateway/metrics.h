@@ -1,0 +1,50 @@
+#pragma once
+// Process-wide counters, updated with relaxed atomics from any thread and rendered in the
+// Prometheus text format for /metrics.
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bridge.h"
+#include "channel_directory.h"
+
+namespace ssegw {
+
+struct Metrics {
+  std::atomic<uint64_t> connections_accepted{0};
+  std::atomic<uint64_t> connections_rejected{0};  // over max_connections
+  std::atomic<int64_t> connections_open{0};
+  std::atomic<uint64_t> requests{0};
+  std::atomic<uint64_t> subscriptions{0};
+  std::atomic<uint64_t> events_delivered{0};  // frames queued to subscribers
+  std::atomic<uint64_t> bytes_out{0};
+  std::atomic<uint64_t> slow_disconnects{0};
+  std::atomic<uint64_t> publishes{0};
+  std::atomic<uint64_t> publishes_rejected{0};
+  std::atomic<uint64_t> replayed_events{0};
+  std::atomic<uint64_t> heartbeats{0};
+};
+
+struct NamedStatus {
+  std::string kind;  // "source", "sink" or "backbone"
+  std::string name;
+  std::string type;
+  BridgeStatus status;
+  bool ready = false;
+};
+
+std::string render_prometheus(const Metrics& metrics, const ChannelDirectory& channels,
+                              const std::vector<NamedStatus>& bridges);
+
+// What the HTTP side asks the gateway for /metrics and /readyz.
+class StatusSource {
+ public:
+  virtual ~StatusSource() = default;
+  virtual std::string metrics_text() const = 0;
+  // ready, and a text body that says what is not.
+  virtual std::pair<bool, std::string> readiness() const = 0;
+};
+
+}  // namespace ssegw

@@ -1,0 +1,101 @@
+#include "output_queue.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <climits>
+
+namespace ssegw {
+namespace {
+constexpr size_t kMaxIov = 64;
+}
+
+void OutputQueue::push(FrameRef frame) {
+  if (head_ >= 32 && head_ * 2 >= frames_.size()) {
+    // A subscriber that is always a little behind never empties; reclaim written slots.
+    frames_.erase(frames_.begin(), frames_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
+  }
+  bytes_ += frame->bytes().size();
+  frames_.push_back(std::move(frame));
+}
+
+void OutputQueue::push_owned(std::string bytes) {
+  if (bytes.empty()) return;
+  push(FrameRef::adopt(new Frame(0, Event{}, std::move(bytes), 0)));
+}
+
+WriteResult OutputQueue::write_to(int fd, size_t* written) {
+  *written = 0;
+  while (bytes_ > 0) {
+    iovec iov[kMaxIov];
+    size_t count = 0;
+    size_t offered = 0;
+    for (size_t i = head_; i < frames_.size() && count < kMaxIov; ++i, ++count) {
+      const std::string& b = frames_[i]->bytes();
+      size_t skip = i == head_ ? head_offset_ : 0;
+      iov[count].iov_base = const_cast<char*>(b.data() + skip);
+      iov[count].iov_len = b.size() - skip;
+      offered += b.size() - skip;
+    }
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = count;
+    // sendmsg rather than writev for MSG_NOSIGNAL: a peer that went away must not raise SIGPIPE.
+    ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return WriteResult::kBlocked;
+      return WriteResult::kError;
+    }
+    *written += static_cast<size_t>(n);
+    bytes_ -= static_cast<size_t>(n);
+    size_t left = static_cast<size_t>(n);
+    while (left > 0) {
+      size_t rest = frames_[head_]->bytes().size() - head_offset_;
+      if (left >= rest) {
+        left -= rest;
+        frames_[head_] = FrameRef();
+        ++head_;
+        head_offset_ = 0;
+      } else {
+        head_offset_ += left;
+        left = 0;
+      }
+    }
+    // Skip empty frames so head_ always points at bytes to write.
+    while (head_ < frames_.size() && frames_[head_]->bytes().size() == head_offset_) {
+      frames_[head_] = FrameRef();
+      ++head_;
+      head_offset_ = 0;
+    }
+    // A short write means the socket buffer is full: wait for EV_WRITE.
+    if (static_cast<size_t>(n) < offered && bytes_ > 0) return WriteResult::kBlocked;
+  }
+  clear();
+  return WriteResult::kDone;
+}
+
+void OutputQueue::append(OutputQueue&& other) {
+  for (size_t i = other.head_; i < other.frames_.size(); ++i) {
+    if (i == other.head_ && other.head_offset_ > 0) {
+      const std::string& b = other.frames_[i]->bytes();
+      push_owned(b.substr(other.head_offset_));
+    } else {
+      push(std::move(other.frames_[i]));
+    }
+  }
+  other.clear();
+}
+
+void OutputQueue::clear() {
+  frames_.clear();
+  // Keep a small vector for the next batch; give back what a burst made large.
+  if (frames_.capacity() > 64) frames_.shrink_to_fit();
+  head_ = 0;
+  head_offset_ = 0;
+  bytes_ = 0;
+}
+
+}  // namespace ssegw

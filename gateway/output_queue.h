@@ -1,0 +1,36 @@
+#pragma once
+// A subscriber's pending output: references to shared frames, written with writev. Holding
+// references instead of copies is what keeps fan-out cost and memory per subscriber small.
+#include <sys/uio.h>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "frame.h"
+
+namespace ssegw {
+
+enum class WriteResult { kDone, kBlocked, kError };
+
+class OutputQueue {
+ public:
+  void push(FrameRef frame);
+  // Bytes that belong to this subscriber alone (response head, replay of a foreign event).
+  void push_owned(std::string bytes);
+  size_t bytes() const { return bytes_; }
+  bool empty() const { return bytes_ == 0; }
+  // Writes as much as the socket takes; kDone when the queue emptied.
+  WriteResult write_to(int fd, size_t* written);
+  void clear();
+  // Moves every unwritten byte of `other` to the end of this queue.
+  void append(OutputQueue&& other);
+
+ private:
+  std::vector<FrameRef> frames_;
+  size_t head_ = 0;         // index of the first unwritten frame
+  size_t head_offset_ = 0;  // bytes of frames_[head_] already written
+  size_t bytes_ = 0;
+};
+
+}  // namespace ssegw

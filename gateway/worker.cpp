@@ -1,0 +1,470 @@
+#include "worker.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "clock.h"
+#include "log.h"
+#include "sse_framer.h"
+
+namespace ssegw {
+namespace {
+constexpr size_t kReadChunk = 16 * 1024;
+}
+
+Worker::Worker(int index, std::shared_ptr<const ServerConfig> settings, Metrics& metrics,
+               const StatusSource& status)
+    : index_(index), settings_(std::move(settings)), metrics_(metrics), status_(status) {
+  base_.reset(event_base_new());
+  wake_ev_.reset(event_new(base_.get(), -1, 0, &Worker::on_wake, this));
+  tick_ev_.reset(event_new(base_.get(), -1, EV_PERSIST, &Worker::on_tick, this));
+  heartbeat_frame_ = FrameRef::adopt(new Frame(0, Event{}, ":\n", 0));
+}
+
+Worker::~Worker() {
+  join();
+  for (Connection* c : std::vector<Connection*>(all_)) close_connection(c);
+}
+
+void Worker::start() {
+  const int64_t hb = std::max<int64_t>(settings_->heartbeat_ms, 100);
+  timeval tick{static_cast<time_t>(hb / 2000), static_cast<suseconds_t>((hb / 2 % 1000) * 1000)};
+  event_add(tick_ev_.get(), &tick);
+  thread_ = std::thread([this] {
+    event_base_loop(base_.get(), EVLOOP_NO_EXIT_ON_EMPTY);
+    for (Connection* c : std::vector<Connection*>(all_)) close_connection(c);
+  });
+}
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::wake() {
+  // Called with inbox_.mu held; one activation per batch however many items arrive.
+  if (!inbox_.wake_pending) {
+    inbox_.wake_pending = true;
+    event_active(wake_ev_.get(), EV_TIMEOUT, 0);
+  }
+}
+
+void Worker::adopt(int fd) {
+  std::lock_guard lock(inbox_.mu);
+  inbox_.fds.push_back(fd);
+  wake();
+}
+
+void Worker::post(std::function<void()> task) {
+  std::lock_guard lock(inbox_.mu);
+  inbox_.tasks.push_back(std::move(task));
+  wake();
+}
+
+void Worker::enqueue_frame(const std::shared_ptr<Channel>& channel, FrameRef frame) {
+  std::lock_guard lock(inbox_.mu);
+  inbox_.frames.emplace_back(channel, std::move(frame));
+  wake();
+}
+
+void Worker::update_settings(std::shared_ptr<const ServerConfig> settings) {
+  post([this, settings = std::move(settings)] { settings_ = settings; });
+}
+
+void Worker::drop_channel(std::shared_ptr<Channel> channel) {
+  post([this, channel = std::move(channel)] {
+    auto it = subscribers_.find(channel.get());
+    if (it == subscribers_.end()) return;
+    for (Connection* c : std::vector<Connection*>(it->second.list)) {
+      c->mode = Connection::Mode::kCloseAfterWrite;
+      flush(c);
+    }
+  });
+}
+
+void Worker::on_wake(evutil_socket_t, short, void* arg) {
+  static_cast<Worker*>(arg)->process_inbox();
+}
+
+void Worker::process_inbox() {
+  std::vector<std::pair<std::shared_ptr<Channel>, FrameRef>> frames;
+  std::vector<int> fds;
+  std::vector<std::function<void()>> tasks;
+  {
+    std::lock_guard lock(inbox_.mu);
+    frames.swap(inbox_.frames);
+    fds.swap(inbox_.fds);
+    tasks.swap(inbox_.tasks);
+    inbox_.wake_pending = false;
+  }
+  for (int fd : fds) open_connection(fd);
+  for (auto& task : tasks) task();
+  for (const auto& [channel, frame] : frames) fan_out(channel, frame);
+  flush_dirty();
+}
+
+void Worker::fan_out(const std::shared_ptr<Channel>& channel, const FrameRef& frame) {
+  auto it = subscribers_.find(channel.get());
+  if (it == subscribers_.end()) return;
+  uint64_t delivered = 0;
+  for (Connection* c : it->second.list) {
+    // A subscriber whose replay already covered this frame skips it: no duplicate at the seam.
+    if (frame->seq() <= c->last_seq) continue;
+    c->last_seq = frame->seq();
+    c->out.push(frame);
+    mark_dirty(c);
+    ++delivered;
+  }
+  metrics_.events_delivered.fetch_add(delivered, std::memory_order_relaxed);
+}
+
+void Worker::mark_dirty(Connection* c) {
+  if (c->out.bytes() > c->queue_limit && c->mode == Connection::Mode::kStream) c->slow = true;
+  if (!c->dirty) {
+    c->dirty = true;
+    dirty_.push_back(c);
+  }
+}
+
+void Worker::flush_dirty() {
+  std::vector<Connection*> batch;
+  batch.swap(dirty_);
+  for (Connection* c : batch) {
+    c->dirty = false;
+    if (c->slow) {
+      metrics_.slow_disconnects.fetch_add(1, std::memory_order_relaxed);
+      log_debug("slow subscriber dropped", {{"channel", c->channel ? c->channel->path() : ""},
+                                            {"queued", std::to_string(c->out.bytes())}});
+      close_connection(c);
+    } else {
+      flush(c);
+    }
+  }
+}
+
+void Worker::flush(Connection* c) {
+  if (c->held) return;
+  size_t written = 0;
+  WriteResult result = c->out.write_to(c->fd, &written);
+  if (written > 0) {
+    metrics_.bytes_out.fetch_add(written, std::memory_order_relaxed);
+    c->last_write_ms = mono_ms();
+  }
+  switch (result) {
+    case WriteResult::kDone:
+      if (c->write_armed) {
+        event_del(&c->write_ev);
+        c->write_armed = false;
+      }
+      if (c->mode == Connection::Mode::kCloseAfterWrite) close_connection(c);
+      return;
+    case WriteResult::kBlocked:
+      if (!c->write_armed) {
+        event_add(&c->write_ev, nullptr);
+        c->write_armed = true;
+      }
+      return;
+    case WriteResult::kError:
+      close_connection(c);
+      return;
+  }
+}
+
+void Worker::open_connection(int fd) {
+  if (draining_) {
+    ::close(fd);
+    metrics_.connections_open.fetch_sub(1, std::memory_order_relaxed);
+    return;
+  }
+  evutil_make_socket_nonblocking(fd);
+  auto* c = new Connection();
+  c->worker = this;
+  c->fd = fd;
+  c->id = next_id_++;
+  c->queue_limit = static_cast<size_t>(settings_->subscriber_queue_bytes);
+  c->last_write_ms = mono_ms();
+  event_assign(&c->read_ev, base_.get(), fd, EV_READ | EV_PERSIST, &Worker::on_read, c);
+  event_assign(&c->write_ev, base_.get(), fd, EV_WRITE | EV_PERSIST, &Worker::on_write, c);
+  event_add(&c->read_ev, nullptr);
+  c->all_slot = all_.size();
+  all_.push_back(c);
+}
+
+void Worker::on_read(evutil_socket_t, short, void* arg) {
+  auto* c = static_cast<Connection*>(arg);
+  Worker* w = c->worker;
+  if (c->mode == Connection::Mode::kRequest || c->mode == Connection::Mode::kAwaitPublish) {
+    w->read_request_bytes(c);
+  } else {
+    w->read_and_discard(c);
+  }
+}
+
+void Worker::on_write(evutil_socket_t, short, void* arg) {
+  auto* c = static_cast<Connection*>(arg);
+  c->worker->flush(c);
+}
+
+void Worker::read_and_discard(Connection* c) {
+  char buf[4096];
+  while (true) {
+    ssize_t n = ::recv(c->fd, buf, sizeof buf, 0);
+    if (n > 0) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (n < 0 && errno == EINTR) continue;
+    close_connection(c);  // the subscriber went away
+    return;
+  }
+}
+
+void Worker::read_request_bytes(Connection* c) {
+  char buf[kReadChunk];
+  const size_t cap = static_cast<size_t>(settings_->max_body_bytes) + 64 * 1024;
+  while (true) {
+    ssize_t n = ::recv(c->fd, buf, sizeof buf, 0);
+    if (n > 0) {
+      c->in.append(buf, static_cast<size_t>(n));
+      if (c->in.size() > cap) break;  // the parser answers 413/431 on what it has
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    close_connection(c);
+    return;
+  }
+  if (c->mode == Connection::Mode::kRequest) process_requests(c);
+}
+
+void Worker::process_requests(Connection* c) {
+  HttpLimits limits;
+  limits.max_body_bytes = static_cast<size_t>(settings_->max_body_bytes);
+  while (c->mode == Connection::Mode::kRequest && !c->in.empty()) {
+    HttpRequest request;
+    ParseOutcome outcome = parse_http_request(c->in, limits, request);
+    if (outcome.status == ParseStatus::kIncomplete) break;
+    if (outcome.status == ParseStatus::kError) {
+      c->out.push_owned(build_response(outcome.error_status,
+                                       {{"Content-Type", "text/plain; charset=utf-8"}},
+                                       outcome.error + "\n", false));
+      c->mode = Connection::Mode::kCloseAfterWrite;
+      c->in.clear();
+      break;
+    }
+    c->in.erase(0, outcome.consumed);
+    metrics_.requests.fetch_add(1, std::memory_order_relaxed);
+    handle(c, request);
+  }
+  flush(c);
+}
+
+void Worker::handle(Connection* c, const HttpRequest& request) {
+  RouteAction action = route_request(request, *settings_, *channels_, status_);
+  switch (action.kind) {
+    case RouteAction::Kind::kRespond:
+      c->out.push_owned(std::move(action.response));
+      if (!action.keep_alive) c->mode = Connection::Mode::kCloseAfterWrite;
+      return;
+    case RouteAction::Kind::kSubscribe:
+      subscribe(c, action);
+      return;
+    case RouteAction::Kind::kPublish:
+      publish(c, action);
+      return;
+  }
+}
+
+void Worker::subscribe(Connection* c, RouteAction& action) {
+  c->mode = Connection::Mode::kStream;
+  c->in.clear();
+  c->in.shrink_to_fit();
+  c->channel = action.channel;
+  const ChannelOptions options = c->channel->options();
+  std::string prefix = build_stream_head(action.headers);
+  if (options.retry_ms > 0) prefix += encode_retry(options.retry_ms);
+  ReplayPlan plan = c->channel->plan_replay(action.last_event_id);
+  c->last_seq = plan.last_seq;
+  auto& subs = subscribers_[c->channel.get()];
+  if (!subs.channel) subs.channel = c->channel;
+  c->slot = subs.list.size();
+  subs.list.push_back(c);
+  c->channel->subscribers().fetch_add(1, std::memory_order_relaxed);
+  metrics_.subscriptions.fetch_add(1, std::memory_order_relaxed);
+  ResumeProvider* provider = c->channel->resume_provider();
+  if (!action.last_event_id.empty() && !plan.id_known && provider &&
+      provider->understands(action.last_event_id)) {
+    start_resume(c, provider, action.last_event_id, std::move(plan), std::move(prefix));
+    return;
+  }
+  c->out.push_owned(std::move(prefix));
+  size_t replay_bytes = 0;
+  for (FrameRef& frame : plan.frames) {
+    replay_bytes += frame->bytes().size();
+    c->out.push(std::move(frame));
+  }
+  // A long replay must not count as falling behind.
+  c->queue_limit += replay_bytes;
+  metrics_.replayed_events.fetch_add(plan.frames.size(), std::memory_order_relaxed);
+  metrics_.events_delivered.fetch_add(plan.frames.size(), std::memory_order_relaxed);
+}
+
+void Worker::start_resume(Connection* c, ResumeProvider* provider, const std::string& last_id,
+                          ReplayPlan plan, std::string prefix) {
+  // Live frames queue in `out` meanwhile; the fetched events go in front of them.
+  c->held = true;
+  waiting_[c->id] = c;
+  std::string before = plan.frames.empty() ? "" : plan.frames.front()->id();
+  std::string through = plan.newest_id;
+  auto frames = std::make_shared<std::vector<FrameRef>>(std::move(plan.frames));
+  auto head = std::make_shared<std::string>(std::move(prefix));
+  provider->fetch(last_id, before, through,
+                  [this, id = c->id, frames, head](bool ok, std::vector<Event> events) {
+                    post([this, id, ok, frames, head, events = std::move(events)]() mutable {
+                      finish_resume(id, ok, std::move(events), std::move(*frames),
+                                    std::move(*head));
+                    });
+                  });
+}
+
+void Worker::finish_resume(uint64_t id, bool ok, std::vector<Event> events,
+                           std::vector<FrameRef> frames, std::string prefix) {
+  auto it = waiting_.find(id);
+  if (it == waiting_.end()) return;  // gone while we fetched
+  Connection* c = it->second;
+  waiting_.erase(it);
+  OutputQueue live;
+  std::swap(live, c->out);
+  c->out.push_owned(std::move(prefix));
+  size_t replay_bytes = 0;
+  if (ok) {
+    for (const Event& event : events) {
+      std::string bytes = encode_event(event);
+      replay_bytes += bytes.size();
+      c->out.push_owned(std::move(bytes));
+    }
+  }
+  for (FrameRef& frame : frames) {
+    replay_bytes += frame->bytes().size();
+    c->out.push(std::move(frame));
+  }
+  c->out.append(std::move(live));
+  c->queue_limit += replay_bytes;
+  metrics_.replayed_events.fetch_add(events.size() + frames.size(), std::memory_order_relaxed);
+  c->held = false;
+  flush(c);
+}
+
+void Worker::publish(Connection* c, RouteAction& action) {
+  action.event.source.clear();
+  if (PublishRoute* route = action.channel->publish_route()) {
+    c->mode = Connection::Mode::kAwaitPublish;
+    waiting_[c->id] = c;
+    route->route(std::move(action.event), [this, id = c->id, headers = action.headers,
+                                           keep_alive = action.keep_alive](PublishResult r) {
+      post([this, id, r = std::move(r), headers, keep_alive] {
+        finish_publish(id, r, headers, keep_alive);
+      });
+    });
+    return;
+  }
+  PublishResult result = action.channel->publish(std::move(action.event));
+  metrics_.publishes.fetch_add(1, std::memory_order_relaxed);
+  c->out.push_owned(publish_response(result, action.headers, action.keep_alive));
+  if (!action.keep_alive) c->mode = Connection::Mode::kCloseAfterWrite;
+}
+
+void Worker::finish_publish(uint64_t id, const PublishResult& result, const HeaderList& headers,
+                            bool keep_alive) {
+  auto it = waiting_.find(id);
+  if (it == waiting_.end()) return;
+  Connection* c = it->second;
+  waiting_.erase(it);
+  (result.ok ? metrics_.publishes : metrics_.publishes_rejected)
+      .fetch_add(1, std::memory_order_relaxed);
+  c->out.push_owned(publish_response(result, headers, keep_alive));
+  c->mode = keep_alive ? Connection::Mode::kRequest : Connection::Mode::kCloseAfterWrite;
+  if (c->mode == Connection::Mode::kRequest && !c->in.empty()) {
+    process_requests(c);
+  } else {
+    flush(c);
+  }
+}
+
+void Worker::remove_subscriber(Connection* c) {
+  auto it = subscribers_.find(c->channel.get());
+  if (it != subscribers_.end()) {
+    auto& list = it->second.list;
+    Connection* last = list.back();
+    list[c->slot] = last;
+    last->slot = c->slot;
+    list.pop_back();
+    if (list.empty()) subscribers_.erase(it);
+  }
+  c->channel->subscribers().fetch_sub(1, std::memory_order_relaxed);
+  c->channel.reset();
+}
+
+void Worker::close_connection(Connection* c) {
+  if (c->channel) remove_subscriber(c);
+  waiting_.erase(c->id);
+  event_del(&c->read_ev);
+  event_del(&c->write_ev);
+  ::close(c->fd);
+  Connection* last = all_.back();
+  all_[c->all_slot] = last;
+  last->all_slot = c->all_slot;
+  all_.pop_back();
+  metrics_.connections_open.fetch_sub(1, std::memory_order_relaxed);
+  if (c->dirty) std::erase(dirty_, c);
+  delete c;
+  check_drained();
+}
+
+void Worker::on_tick(evutil_socket_t, short, void* arg) {
+  static_cast<Worker*>(arg)->heartbeat();
+}
+
+void Worker::heartbeat() {
+  const int64_t now = mono_ms();
+  const int64_t interval = settings_->heartbeat_ms;
+  if (interval <= 0) return;
+  uint64_t sent = 0;
+  for (auto& [channel, subs] : subscribers_) {
+    for (Connection* c : subs.list) {
+      if (now - c->last_write_ms < interval || !c->out.empty() || c->held) continue;
+      c->out.push(heartbeat_frame_);
+      mark_dirty(c);
+      ++sent;
+    }
+  }
+  metrics_.heartbeats.fetch_add(sent, std::memory_order_relaxed);
+  flush_dirty();
+}
+
+void Worker::drain(int64_t timeout_ms) {
+  post([this, timeout_ms] {
+    draining_ = true;
+    drain_deadline_ev_.reset(evtimer_new(
+        base_.get(),
+        [](evutil_socket_t, short, void* arg) {
+          event_base_loopexit(static_cast<Worker*>(arg)->base_.get(), nullptr);
+        },
+        this));
+    timeval tv{static_cast<time_t>(timeout_ms / 1000),
+               static_cast<suseconds_t>((timeout_ms % 1000) * 1000)};
+    evtimer_add(drain_deadline_ev_.get(), &tv);
+    for (Connection* c : std::vector<Connection*>(all_)) {
+      if (c->mode == Connection::Mode::kAwaitPublish) continue;  // its answer is on the way
+      c->mode = Connection::Mode::kCloseAfterWrite;
+      flush(c);
+    }
+    check_drained();
+  });
+}
+
+void Worker::check_drained() {
+  if (draining_ && all_.empty()) event_base_loopexit(base_.get(), nullptr);
+}
+
+}  // namespace ssegw

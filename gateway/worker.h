@@ -1,0 +1,110 @@
+#pragma once
+// A worker thread: its own event loop and the connections it owns. Nothing crosses into a
+// worker except through its Inbox (frames, new sockets, tasks), drained once per wake-up so
+// that a burst of events costs one write per subscriber, not one per event.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "channel_directory.h"
+#include "config.h"
+#include "connection.h"
+#include "event_handles.h"
+#include "http_routes.h"
+#include "metrics.h"
+
+namespace ssegw {
+
+class Worker final : public FanoutTarget {
+ public:
+  Worker(int index, std::shared_ptr<const ServerConfig> settings, Metrics& metrics,
+         const StatusSource& status);
+  ~Worker() override;
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Before start(): the directory exists only after the workers it fans out to.
+  void attach(const ChannelDirectory& channels) { channels_ = &channels; }
+  void start();
+  void join();
+
+  // Any thread.
+  void adopt(int fd);
+  void post(std::function<void()> task);
+  void enqueue_frame(const std::shared_ptr<Channel>& channel, FrameRef frame) override;
+  void update_settings(std::shared_ptr<const ServerConfig> settings);
+  void drop_channel(std::shared_ptr<Channel> channel);
+  // Lets every stream finish what is queued, closes all, then ends the loop.
+  void drain(int64_t timeout_ms);
+
+ private:
+  struct Inbox {
+    std::mutex mu;
+    std::vector<std::pair<std::shared_ptr<Channel>, FrameRef>> frames;
+    std::vector<int> fds;
+    std::vector<std::function<void()>> tasks;
+    bool wake_pending = false;
+  };
+  struct Subscribers {
+    std::shared_ptr<Channel> channel;
+    std::vector<Connection*> list;
+  };
+
+  static void on_wake(evutil_socket_t, short, void* arg);
+  static void on_read(evutil_socket_t, short, void* arg);
+  static void on_write(evutil_socket_t, short, void* arg);
+  static void on_tick(evutil_socket_t, short, void* arg);
+
+  void wake();
+  void process_inbox();
+  void open_connection(int fd);
+  void read_request_bytes(Connection* c);
+  void read_and_discard(Connection* c);
+  void process_requests(Connection* c);
+  void handle(Connection* c, const HttpRequest& request);
+  void subscribe(Connection* c, RouteAction& action);
+  void start_resume(Connection* c, ResumeProvider* provider, const std::string& last_id,
+                    ReplayPlan plan, std::string prefix);
+  void finish_resume(uint64_t id, bool ok, std::vector<Event> events, std::vector<FrameRef> frames,
+                     std::string prefix);
+  void publish(Connection* c, RouteAction& action);
+  void finish_publish(uint64_t id, const PublishResult& result, const HeaderList& headers,
+                      bool keep_alive);
+  void fan_out(const std::shared_ptr<Channel>& channel, const FrameRef& frame);
+  void mark_dirty(Connection* c);
+  void flush_dirty();
+  void flush(Connection* c);
+  void close_connection(Connection* c);
+  void remove_subscriber(Connection* c);
+  void heartbeat();
+  void check_drained();
+
+  const int index_;
+  std::shared_ptr<const ServerConfig> settings_;
+  Metrics& metrics_;
+  const StatusSource& status_;
+  const ChannelDirectory* channels_ = nullptr;
+  EventBasePtr base_;
+  EventPtr wake_ev_;
+  EventPtr tick_ev_;
+  EventPtr drain_deadline_ev_;
+  std::thread thread_;
+  Inbox inbox_;
+
+  // Owned by the worker thread alone.
+  std::vector<Connection*> all_;
+  std::unordered_map<Channel*, Subscribers> subscribers_;
+  std::unordered_map<uint64_t, Connection*> waiting_;  // publish acks and resumes in flight
+  std::vector<Connection*> dirty_;
+  FrameRef heartbeat_frame_;
+  uint64_t next_id_ = 1;
+  bool draining_ = false;
+};
+
+}  // namespace ssegw
