@@ -1,0 +1,230 @@
+'use strict';
+// A real browser's EventSource against the real gateway: delivery, named events, CORS, and
+// reconnection with Last-Event-ID after its connection drops or the gateway restarts.
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { execFile } = require('node:child_process');
+const net = require('node:net');
+
+const { launchChromium } = require('../lib/chromium');
+const { GatewayProcess } = require('../lib/gateway_process');
+const { DroppableProxy } = require('../lib/droppable_proxy');
+const { startPageServer } = require('../lib/page_server');
+const { publish } = require('../lib/http_publish');
+const { waitUntil, sleep } = require('../lib/wait');
+
+const CHANNEL = '/events';
+let browser;
+let pageServer;
+
+before(async () => {
+  browser = await launchChromium();
+  pageServer = await startPageServer();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (pageServer) await pageServer.close();
+});
+
+function gatewayConfig({ retryMs = 200, corsOrigins = [pageServer.origin] } = {}) {
+  return {
+    server: { workers: 2, heartbeat: '15s', cors_origins: corsOrigins },
+    channels: [{ path: CHANNEL, history: 1000, publish: true, retry: retryMs }],
+  };
+}
+
+// A fresh page (own context: no shared connections or cache) subscribed to `url`.
+async function subscribedPage(t, url, eventTypes = []) {
+  const context = await browser.newContext();
+  t.after(() => context.close());
+  const page = await context.newPage();
+  await page.goto(pageServer.origin + '/');
+  await page.evaluate(([u, types]) => window.subscribe(u, types), [url, eventTypes]);
+  await page.waitForFunction(() => window.opens >= 1, null, { timeout: 15000 });
+  return page;
+}
+
+function received(page) {
+  return page.evaluate(() => window.received);
+}
+
+async function waitForReceived(page, count, timeout = 15000) {
+  try {
+    await page.waitForFunction((n) => window.received.length >= n, count, { timeout });
+  } catch (error) {
+    const got = await received(page);
+    throw new Error(`page received ${got.length} of ${count} events: ${JSON.stringify(got)}`,
+                    { cause: error });
+  }
+  return received(page);
+}
+
+async function startGateway(t, config, options) {
+  const gateway = await GatewayProcess.start(config, options);
+  t.after(() => gateway.stop('SIGKILL'));
+  return gateway;
+}
+
+async function publishAll(gateway, datas, options) {
+  const ids = [];
+  for (const data of datas) ids.push(await publish(gateway.origin, CHANNEL, data, options));
+  return ids;
+}
+
+test('EventSource receives published events and named event types, cross-origin', async (t) => {
+  const gateway = await startGateway(t, gatewayConfig());
+  const page = await subscribedPage(t, gateway.url(CHANNEL), ['price']);
+
+  const sent = [];
+  sent.push({ type: 'message', data: 'hello', id: await publish(gateway.origin, CHANNEL, 'hello') });
+  sent.push({ type: 'price', data: '42.5', id: await publish(gateway.origin, CHANNEL, '42.5', { event: 'price' }) });
+  // No listener for this type: the browser must not hand it to onmessage.
+  await publish(gateway.origin, CHANNEL, 'nobody listens', { event: 'unheard' });
+  sent.push({ type: 'message', data: 'two\nlines', id: await publish(gateway.origin, CHANNEL, 'two\nlines') });
+  sent.push({ type: 'price', data: '43', id: await publish(gateway.origin, CHANNEL, '43', { event: 'price' }) });
+
+  const got = await waitForReceived(page, sent.length);
+  await sleep(100);  // anything extra (the unheard event) would show up now
+  const all = await received(page);
+  assert.deepEqual(all.map(({ type, data, id }) => ({ type, data, id })), sent);
+  for (const event of all) assert.equal(event.origin, gateway.origin);
+  assert.equal(got.length, sent.length);
+});
+
+test('EventSource is refused by CORS when its page origin is not allowed', async (t) => {
+  const gateway = await startGateway(t, gatewayConfig({ corsOrigins: ['http://app.example.invalid'] }));
+  const context = await browser.newContext();
+  t.after(() => context.close());
+  const page = await context.newPage();
+  await page.goto(pageServer.origin + '/');
+  await page.evaluate((u) => window.subscribe(u, []), gateway.url(CHANNEL));
+  // CORS failure is fatal for EventSource: error event and readyState CLOSED (2), no open.
+  await page.waitForFunction(() => window.errorStates.includes(2), null, { timeout: 15000 });
+  assert.equal(await page.evaluate(() => window.opens), 0);
+});
+
+test('after its connection drops, EventSource reconnects with Last-Event-ID and gets the missed events once, in order', async (t) => {
+  const gateway = await startGateway(t, gatewayConfig({ retryMs: 200 }));
+  const proxy = await DroppableProxy.start(gateway.port);
+  t.after(() => proxy.close());
+
+  await publishAll(gateway, ['before-1', 'before-2']);  // before subscribing: not for this client
+  const page = await subscribedPage(t, proxy.url(CHANNEL));
+  const liveIds = await publishAll(gateway, ['live-1', 'live-2', 'live-3']);
+  await waitForReceived(page, 3);
+
+  proxy.hold();
+  assert.equal(proxy.dropAll(), 1, 'the page had one connection to cut');
+  await publishAll(gateway, ['gap-1', 'gap-2', 'gap-3', 'gap-4', 'gap-5']);
+  // The browser reconnects by itself (retry: 200); its request waits in the proxy.
+  await waitUntil(() => proxy.pending.length > 0, { what: 'the browser to reconnect' });
+  await page.waitForFunction(() => window.errorStates.includes(0), null, { timeout: 5000 });
+  proxy.release();
+  await waitForReceived(page, 8);
+  await publishAll(gateway, ['after-1', 'after-2']);
+  const got = await waitForReceived(page, 10);
+  await sleep(100);
+
+  assert.deepEqual((await received(page)).map((e) => e.data), [
+    'live-1', 'live-2', 'live-3', 'gap-1', 'gap-2', 'gap-3', 'gap-4', 'gap-5', 'after-1', 'after-2']);
+  const gets = proxy.requestHeads.filter((head) => head.method === 'GET');
+  assert.equal(gets.length, 2, `two GETs expected, saw ${JSON.stringify(proxy.requestHeads)}`);
+  assert.equal(gets[0].headers['last-event-id'], undefined);
+  assert.equal(gets[1].headers['last-event-id'], liveIds[2]);
+  assert.equal(await page.evaluate(() => window.opens), 2);
+  assert.equal(got[2].id, liveIds[2]);
+});
+
+test('events published continuously across repeated drops arrive exactly once, in order', async (t) => {
+  const gateway = await startGateway(t, gatewayConfig({ retryMs: 50 }));
+  const proxy = await DroppableProxy.start(gateway.port);
+  t.after(() => proxy.close());
+  const page = await subscribedPage(t, proxy.url(CHANNEL));
+
+  const total = 300;
+  const expected = [];
+  for (let i = 0; i < total; i++) {
+    expected.push(`n${i}`);
+    await publish(gateway.origin, CHANNEL, `n${i}`);
+    if (i % 60 === 30) proxy.dropAll();  // no hold: the reconnect races the publisher
+    if (i % 10 === 0) await sleep(5);
+  }
+  await waitForReceived(page, total, 30000);
+  await sleep(200);
+  assert.deepEqual((await received(page)).map((e) => e.data), expected);
+  assert.ok(proxy.accepted >= 3, `the page reconnected (connections: ${proxy.accepted})`);
+});
+
+test('when the gateway restarts on the same port, EventSource reconnects and gets what the new process published meanwhile', async (t) => {
+  const config = gatewayConfig({ retryMs: 1000 });
+  const first = await startGateway(t, config);
+  const port = first.port;
+  const page = await subscribedPage(t, first.url(CHANNEL));
+  const firstIds = await publishAll(first, ['old-1', 'old-2']);
+  await waitForReceived(page, 2);
+
+  const exit = await first.stop('SIGTERM');
+  assert.deepEqual(exit, { code: 0, signal: null }, `SIGTERM exit; stderr:\n${first.stderr}`);
+  await page.waitForFunction(() => window.errorStates.length >= 1, null, { timeout: 5000 });
+
+  const second = await startGateway(t, config, { listen: `127.0.0.1:${port}` });
+  assert.equal(second.port, port);
+  // The browser still holds an id from the previous run, which the new process does not
+  // have: it must replay everything it retains.
+  const secondIds = await publishAll(second, ['new-1', 'new-2', 'new-3']);
+  await waitForReceived(page, 5);
+  await publishAll(second, ['new-4']);
+  const got = await waitForReceived(page, 6);
+  await sleep(100);
+
+  assert.deepEqual((await received(page)).map((e) => e.data),
+                   ['old-1', 'old-2', 'new-1', 'new-2', 'new-3', 'new-4']);
+  assert.deepEqual(got.slice(2, 5).map((e) => e.id), secondIds);
+  assert.ok(secondIds.every((id) => !firstIds.includes(id)), 'ids are unique across restarts');
+  if ([...firstIds, ...secondIds].every((id) => /^\d+$/.test(id))) {
+    assert.ok(BigInt(secondIds[0]) > BigInt(firstIds[1]), `${secondIds[0]} > ${firstIds[1]}`);
+  }
+});
+
+// ss -K destroys a socket from outside (needs CONFIG_INET_DIAG_DESTROY and CAP_NET_ADMIN).
+function killSockets(filter) {
+  return new Promise((resolve) => {
+    execFile('ss', ['-K', ...filter], (error) => resolve(!error));
+  });
+}
+
+async function socketKillWorks() {
+  const server = net.createServer((socket) => socket.on('error', () => {}));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = server.address().port;
+  const client = net.connect(port, '127.0.0.1');
+  client.on('error', () => {});
+  const closed = new Promise((resolve) => client.on('close', () => resolve(true)));
+  await new Promise((resolve) => client.on('connect', resolve));
+  await killSockets(['dst', '127.0.0.1', 'dport', '=', String(port)]);
+  const works = await Promise.race([closed, sleep(2000).then(() => false)]);
+  client.destroy();
+  server.close();
+  return works;
+}
+
+test('after the kernel aborts its TCP connection (ss -K), EventSource resumes without loss or duplicates', async (t) => {
+  if (!(await socketKillWorks())) {
+    t.skip('ss -K cannot destroy sockets here (CONFIG_INET_DIAG_DESTROY or CAP_NET_ADMIN missing)');
+    return;
+  }
+  const gateway = await startGateway(t, gatewayConfig({ retryMs: 500 }));
+  const page = await subscribedPage(t, gateway.url(CHANNEL));
+  await publishAll(gateway, ['a-1', 'a-2']);
+  await waitForReceived(page, 2);
+
+  assert.ok(await killSockets(['dst', '127.0.0.1', 'dport', '=', String(gateway.port)]));
+  await publishAll(gateway, ['b-1', 'b-2', 'b-3']);
+  await page.waitForFunction(() => window.opens >= 2, null, { timeout: 10000 });
+  await publishAll(gateway, ['c-1']);
+  await waitForReceived(page, 6);
+  await sleep(100);
+  assert.deepEqual((await received(page)).map((e) => e.data), ['a-1', 'a-2', 'b-1', 'b-2', 'b-3', 'c-1']);
+  assert.ok((await page.evaluate(() => window.errorStates)).includes(0));
+});
