@@ -47,7 +47,8 @@ class SseClient {
   // The next event, or nullopt on timeout or end of stream.
   std::optional<SseEvent> next(std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // Up to n events, stopping early on timeout; the total wait is bounded by `timeout`.
-  std::vector<SseEvent> take(size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  std::vector<SseEvent> take(size_t n,
+                             std::chrono::milliseconds timeout = std::chrono::seconds(10));
   bool closed() const { return closed_; }
   std::optional<int64_t> retry_ms() const { return retry_; }
   uint64_t comments_seen() const { return comments_; }  // heartbeats
@@ -63,12 +64,16 @@ class SseClient {
   bool closed_ = false;
   bool chunked_ = false;
   std::map<std::string, std::string> headers_;
-  std::string raw_;      // bytes read, not yet de-chunked
-  std::string buf_;      // de-chunked body bytes not yet parsed
+  std::string raw_;  // bytes read, not yet de-chunked
+  std::string buf_;  // de-chunked body bytes not yet parsed
   std::string last_id_;
   std::optional<int64_t> retry_;
   uint64_t comments_ = 0;
   size_t chunk_left_ = 0;
+  // The event being read, kept across calls that time out halfway through it.
+  std::string data_;
+  std::string type_;
+  bool has_data_ = false;
 };
 
 }  // namespace ssegw::testing
