@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing sse-gateway needs on Debian 12, as root.
+# Idempotent: packages already present are left as they are.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git curl ca-certificates openssl
+  libevent-dev libssl-dev libyaml-cpp-dev librdkafka-dev libpaho-mqttpp-dev libpaho-mqtt-dev
+  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  mosquitto mosquitto-clients kcat chromium iproute2 procps
+)
+# A machine may already carry its own Node.js, Java or Maven; only add Debian's when absent.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
+command -v java >/dev/null || packages+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null || packages+=(maven)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# Debian's mosquitto package starts a system broker on port 1883; the tests start their own.
+if command -v systemctl >/dev/null && systemctl is-active --quiet mosquitto 2>/dev/null; then
+  systemctl stop mosquitto || true
+fi
