@@ -11,6 +11,7 @@ const { GatewayProcess } = require('../lib/gateway_process');
 const { DroppableProxy } = require('../lib/droppable_proxy');
 const { startPageServer } = require('../lib/page_server');
 const { publish } = require('../lib/http_publish');
+const { AWKWARD_PAYLOADS, asDelivered } = require('../lib/awkward_payloads');
 const { waitUntil, sleep } = require('../lib/wait');
 
 const CHANNEL = '/events';
@@ -90,6 +91,23 @@ test('EventSource receives published events and named event types, cross-origin'
   assert.deepEqual(all.map(({ type, data, id }) => ({ type, data, id })), sent);
   for (const event of all) assert.equal(event.origin, gateway.origin);
   assert.equal(got.length, sent.length);
+});
+
+test('EventSource gets multi-line and awkward data exactly as the WHATWG parser must', async (t) => {
+  const gateway = await startGateway(t, gatewayConfig());
+  const page = await subscribedPage(t, gateway.url(CHANNEL));
+  for (const [, payload] of AWKWARD_PAYLOADS) await publish(gateway.origin, CHANNEL, payload);
+  await publish(gateway.origin, CHANNEL, 'end');
+
+  await waitForReceived(page, AWKWARD_PAYLOADS.length + 1);
+  await sleep(100);
+  const got = await received(page);
+  assert.equal(got.length, AWKWARD_PAYLOADS.length + 1);
+  AWKWARD_PAYLOADS.forEach(([name, payload], i) => {
+    assert.equal(got[i].type, 'message', name);
+    assert.equal(got[i].data, asDelivered(payload), `payload "${name}"`);
+  });
+  assert.equal(got.at(-1).data, 'end');
 });
 
 test('EventSource is refused by CORS when its page origin is not allowed', async (t) => {

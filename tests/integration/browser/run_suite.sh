@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs the real-client suite: installs its pinned npm packages into WORK_DIR (only when they
+# are missing or package.json / package-lock.json changed), then every test/*.test.js with
+# node's built-in test runner. SSEGW_BINARY names the gateway binary under test.
+set -euo pipefail
+
+src_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+work_dir=${1:?usage: run_suite.sh WORK_DIR [node --test options...]}
+shift
+: "${SSEGW_BINARY:?SSEGW_BINARY must name the sse-gateway binary (CTest sets it)}"
+if [[ ! -x "$SSEGW_BINARY" ]]; then
+  echo "run_suite.sh: $SSEGW_BINARY is missing; run 'cmake --build' first" >&2
+  exit 1
+fi
+
+mkdir -p "$work_dir"
+stamp="$work_dir/npm-ci.stamp"
+wanted=$(cat "$src_dir/package.json" "$src_dir/package-lock.json" | sha256sum)
+if [[ ! -d "$work_dir/node_modules" || "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]]; then
+  cp "$src_dir/package.json" "$src_dir/package-lock.json" "$work_dir/"
+  (cd "$work_dir" &&
+   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+  echo "$wanted" > "$stamp"  # written only once npm ci has succeeded
+fi
+
+echo "node $(node --version), $("${SSEGW_CHROMIUM:-/usr/bin/chromium}" --version 2>/dev/null || echo 'no chromium'), gateway $SSEGW_BINARY"
+export NODE_PATH="$work_dir/node_modules"
+cd "$src_dir"
+exec node --test --test-reporter=spec --test-concurrency=1 --test-timeout=180000 "$@" test/*.test.js
