@@ -1,0 +1,365 @@
+#include "bridges/kafka/kafka_sink.h"
+
+#include "bridges/kafka/json_pointer.h"
+#include "bridges/kafka/kafka_config.h"
+#include "bridges/kafka/kafka_event_rules.h"
+#include "bridges/kafka/kafka_tail.h"
+#include "gateway/log.h"
+
+namespace ssegw::kafka {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+class SinkPlan : public BridgePlan {
+ public:
+  explicit SinkPlan(SinkSettings settings) : settings_(std::move(settings)) {}
+  std::unique_ptr<Bridge> build(BridgeContext& ctx) const override {
+    auto channel = ctx.channels.find(settings_.from);
+    if (!channel) throw ConfigError("sink '" + settings_.name + "': no channel " + settings_.from);
+    return std::make_unique<KafkaSink>(settings_, std::move(channel));
+  }
+  std::vector<std::string> channel_paths() const override { return {settings_.from}; }
+
+ private:
+  const SinkSettings settings_;
+};
+
+void parse_key(const ConfigNode& node, SinkSettings& settings) {
+  if (node.is_scalar()) {
+    std::string key = node.str();
+    if (key == "none") return;
+    if (key == "event_id") {
+      settings.key_from = SinkSettings::KeyFrom::kEventId;
+      return;
+    }
+    node.fail("expected none, event_id or {json: /pointer}");
+  }
+  node.only_keys({"json"});
+  ConfigNode pointer = node["json"];
+  settings.key_pointer = pointer.str();
+  if (settings.key_pointer.empty() || !is_valid_json_pointer(settings.key_pointer)) {
+    pointer.fail("expected a JSON pointer such as /symbol");
+  }
+  settings.key_from = SinkSettings::KeyFrom::kJsonPointer;
+}
+
+int64_t wall_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+struct KafkaSink::InFlight {
+  FrameRef frame;
+  uint64_t seq = 0;
+  int attempts = 0;
+  Clock::time_point due{};
+};
+
+SinkSettings parse_sink(const ConfigNode& node) {
+  node.only_keys({"name", "type", "from", "brokers", "topic", "key", "properties", "queue_limit",
+                  "resume_scan", "resume_timeout"});
+  SinkSettings settings;
+  settings.name = node["name"].str();
+  settings.from = node["from"].str();
+  if (settings.from.empty() || settings.from[0] != '/')
+    node["from"].fail("expected a channel path");
+  settings.brokers = parse_brokers(node["brokers"]);
+  settings.topic = node["topic"].str();
+  if (settings.topic.empty()) node["topic"].fail("must not be empty");
+  if (auto key = node.get("key")) parse_key(*key, settings);
+  if (auto properties = node.get("properties")) settings.properties = parse_properties(*properties);
+  settings.queue_limit = static_cast<size_t>(node.int_or("queue_limit", 10000, 1, 10'000'000));
+  settings.resume_scan = node.int_or("resume_scan", 1000, 1, 10'000'000);
+  settings.resume_timeout = std::chrono::milliseconds(node.duration_or("resume_timeout", 30000));
+  return settings;
+}
+
+std::shared_ptr<const BridgePlan> parse_sink_plan(const ConfigNode& node) {
+  return std::make_shared<SinkPlan>(parse_sink(node));
+}
+
+std::optional<std::string> sink_key(const SinkSettings& settings, const Event& event) {
+  switch (settings.key_from) {
+    case SinkSettings::KeyFrom::kNone:
+      return std::nullopt;
+    case SinkSettings::KeyFrom::kEventId:
+      return event.origin_id.empty() ? event.id : event.origin_id;
+    case SinkSettings::KeyFrom::kJsonPointer:
+      return json_pointer_value(event.data, settings.key_pointer);
+  }
+  return std::nullopt;
+}
+
+KafkaSink::KafkaSink(SinkSettings settings, std::shared_ptr<Channel> channel)
+    : settings_(std::move(settings)), channel_(std::move(channel)) {}
+
+KafkaSink::~KafkaSink() {
+  stop();
+}
+
+void KafkaSink::start() {
+  if (thread_.joinable()) return;
+  ConfPtr conf = make_conf(settings_.brokers,
+                           {{"enable.idempotence", "true"},
+                            {"acks", "all"},
+                            // librdkafka keeps retrying, in order, for as long as it takes;
+                            // our queue_limit turns a long outage into backpressure.
+                            {"message.timeout.ms", "0"},
+                            {"linger.ms", "5"},
+                            {"client.id", "ssegw-" + settings_.name}},
+                           settings_.properties);
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), &KafkaSink::on_delivery);
+  rd_kafka_conf_set_error_cb(conf.get(), &KafkaSink::on_error);
+  rd_kafka_conf_set_opaque(conf.get(), this);
+  producer_ = make_client(RD_KAFKA_PRODUCER, std::move(conf));
+  find_resume_points();
+  stopping_ = false;
+  channel_->add_tap(this);
+  tapped_ = true;
+  thread_ = std::thread([this] { run(); });
+}
+
+void KafkaSink::find_resume_points() {
+  const auto deadline = Clock::now() + settings_.resume_timeout;
+  Backoff backoff(500ms, 5s);
+  std::string error;
+  std::optional<TailFindings> findings;
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left <= 0ms) break;
+    findings = read_topic_tail(settings_.brokers, settings_.properties, settings_.topic,
+                               settings_.resume_scan, left, error);
+    if (findings) break;
+    log_warn("kafka sink cannot read its topic yet, retrying",
+             {{"sink", name()}, {"error", error}});
+    std::this_thread::sleep_for(std::min(backoff.next(), left));
+  }
+  std::lock_guard lock(mu_);
+  next_seq_ = static_cast<uint64_t>(wall_us());
+  if (!findings) {
+    log_error("kafka sink starts without resume points: upstream events may repeat",
+              {{"sink", name()}, {"error", error}});
+    return;
+  }
+  next_seq_ = std::max(next_seq_, findings->max_seq + 1);
+  for (const auto& [source, origin_id] : findings->last_origin_id) {
+    channel_->set_resume_point(source, origin_id);
+    log_info("kafka sink found resume point",
+             {{"sink", name()}, {"source", source}, {"after", origin_id}});
+  }
+  status_.state = BridgeState::kStreaming;
+}
+
+void KafkaSink::stop() {
+  if (tapped_) {
+    channel_->remove_tap(this);
+    tapped_ = false;
+  }
+  stopping_ = true;
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  if (producer_) {
+    rd_kafka_flush(producer_.get(), 5000);
+    size_t left = 0;
+    {
+      std::lock_guard lock(mu_);
+      left = unacked_;
+    }
+    if (left > 0) {
+      log_warn("kafka sink stopped with undelivered events; the upstream resends them on restart",
+               {{"sink", name()}, {"undelivered", std::to_string(left)}});
+    }
+    // Destroying the producer purges what is left; the delivery reports free each item.
+    rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_poll(producer_.get(), 0);
+    producer_.reset();
+  }
+  std::lock_guard lock(mu_);
+  if (holding_) {
+    channel_->release_hold();
+    holding_ = false;
+  }
+  status_.state = BridgeState::kStopped;
+}
+
+BridgeStatus KafkaSink::status() const {
+  std::lock_guard lock(mu_);
+  BridgeStatus status = status_;
+  status.gauges["queue_depth"] = static_cast<double>(unacked_);
+  status.gauges["holding"] = holding_ ? 1 : 0;
+  return status;
+}
+
+bool KafkaSink::ready() const {
+  std::lock_guard lock(mu_);
+  return status_.state == BridgeState::kStreaming;
+}
+
+void KafkaSink::on_frame(const FrameRef& frame) {
+  std::lock_guard lock(mu_);
+  queue_.push_back(frame);
+  ++unacked_;
+  status_.events_in++;
+  update_hold();
+  cv_.notify_one();
+}
+
+void KafkaSink::update_hold() {
+  if (!holding_ && unacked_ > settings_.queue_limit) {
+    holding_ = true;
+    channel_->hold();
+    log_warn("kafka sink queue full, pausing the channel's sources",
+             {{"sink", name()}, {"queued", std::to_string(unacked_)}});
+  } else if (holding_ && unacked_ <= settings_.queue_limit / 2) {
+    holding_ = false;
+    channel_->release_hold();
+    log_info("kafka sink queue drained, sources resume", {{"sink", name()}});
+  }
+}
+
+void KafkaSink::run() {
+  std::deque<FrameRef> batch;
+  while (true) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, 10ms, [&] { return !queue_.empty() || stopping_; });
+      batch.swap(queue_);
+      if (batch.empty() && stopping_) return;
+    }
+    for (FrameRef& frame : batch) {
+      auto item = std::make_unique<InFlight>();
+      item->frame = std::move(frame);
+      {
+        std::lock_guard lock(mu_);
+        item->seq = next_seq_++;
+      }
+      produce(std::move(item));
+    }
+    batch.clear();
+    retry_due();
+    rd_kafka_poll(producer_.get(), 0);
+  }
+}
+
+void KafkaSink::produce(std::unique_ptr<InFlight> item) {
+  const Event& event = item->frame->event();
+  std::optional<std::string> key = sink_key(settings_, event);
+  const std::string& id = event.origin_id.empty() ? event.id : event.origin_id;
+  const std::string type = event.type.empty() ? "message" : event.type;
+  const std::string seq = std::to_string(item->seq);
+  const void* key_data = key ? key->data() : nullptr;
+  const size_t key_size = key ? key->size() : 0;
+  while (true) {
+    rd_kafka_headers_t* headers = rd_kafka_headers_new(4 + event.attributes.size());
+    rd_kafka_header_add(headers, kTypeHeader, -1, type.data(), static_cast<ssize_t>(type.size()));
+    rd_kafka_header_add(headers, kIdHeader, -1, id.data(), static_cast<ssize_t>(id.size()));
+    if (!event.source.empty()) {
+      rd_kafka_header_add(headers, kSourceHeader, -1, event.source.data(),
+                          static_cast<ssize_t>(event.source.size()));
+    }
+    rd_kafka_header_add(headers, kSeqHeader, -1, seq.data(), static_cast<ssize_t>(seq.size()));
+    for (const auto& [name, value] : event.attributes) {
+      if (name == kTypeHeader || name == kIdHeader || name == kSourceHeader || name == kSeqHeader)
+        continue;
+      rd_kafka_header_add(headers, name.c_str(), -1, value.data(),
+                          static_cast<ssize_t>(value.size()));
+    }
+    InFlight* raw = item.release();
+    rd_kafka_resp_err_t err = rd_kafka_producev(
+        producer_.get(), RD_KAFKA_V_TOPIC(settings_.topic.c_str()),
+        RD_KAFKA_V_VALUE(const_cast<char*>(event.data.data()), event.data.size()),
+        RD_KAFKA_V_KEY(key_data, key_size), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(raw), RD_KAFKA_V_END);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
+    item.reset(raw);
+    rd_kafka_headers_destroy(headers);
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !stopping_) {
+      rd_kafka_poll(producer_.get(), 100);  // let deliveries free room
+      continue;
+    }
+    delivered(std::move(item), err);
+    return;
+  }
+}
+
+void KafkaSink::delivered(std::unique_ptr<InFlight> item, rd_kafka_resp_err_t err) {
+  std::lock_guard lock(mu_);
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    --unacked_;
+    status_.events_out++;
+    if (status_.state != BridgeState::kStreaming) {
+      status_.state = BridgeState::kStreaming;
+      status_.detail.clear();
+    }
+    update_hold();
+    return;
+  }
+  if (err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) return;
+  status_.failed++;
+  status_.detail = rd_kafka_err2str(err);
+  item->attempts++;
+  Backoff backoff(200ms, 30s);
+  std::chrono::milliseconds delay{};
+  for (int i = 0; i < item->attempts; ++i) delay = backoff.next();
+  item->due = Clock::now() + delay;
+  log_warn("kafka delivery failed, retrying", {{"sink", name()},
+                                               {"error", rd_kafka_err2str(err)},
+                                               {"attempt", std::to_string(item->attempts)},
+                                               {"retry_ms", std::to_string(delay.count())}});
+  retries_.push_back(std::move(item));
+}
+
+void KafkaSink::retry_due() {
+  std::deque<std::unique_ptr<InFlight>> due;
+  {
+    std::lock_guard lock(mu_);
+    const auto now = Clock::now();
+    for (auto it = retries_.begin(); it != retries_.end();) {
+      if ((*it)->due <= now || stopping_) {
+        due.push_back(std::move(*it));
+        it = retries_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& item : due) {
+    if (stopping_) continue;  // dropped from this run; counted as undelivered at stop
+    produce(std::move(item));
+  }
+}
+
+void KafkaSink::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+  auto* self = static_cast<KafkaSink*>(opaque);
+  std::unique_ptr<InFlight> item(static_cast<InFlight*>(message->_private));
+  self->delivered(std::move(item), message->err);
+}
+
+void KafkaSink::on_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
+  auto* self = static_cast<KafkaSink*>(opaque);
+  auto code = static_cast<rd_kafka_resp_err_t>(err);
+  if (code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+    log_warn("kafka brokers unreachable, events queue until they are back",
+             {{"sink", self->name()}, {"error", reason}});
+    std::lock_guard lock(self->mu_);
+    if (self->status_.state == BridgeState::kStreaming) self->status_.reconnects++;
+    self->status_.state = BridgeState::kBackingOff;
+    self->status_.detail = reason;
+  } else if (code == RD_KAFKA_RESP_ERR__FATAL) {
+    char detail[512];
+    rd_kafka_fatal_error(self->producer_.get(), detail, sizeof detail);
+    log_error("kafka producer fatal error", {{"sink", self->name()}, {"error", detail}});
+    std::lock_guard lock(self->mu_);
+    self->status_.state = BridgeState::kFailed;
+    self->status_.detail = detail;
+  } else {
+    log_debug("kafka client error", {{"sink", self->name()}, {"error", reason}});
+  }
+}
+
+}  // namespace ssegw::kafka

@@ -1,0 +1,83 @@
+#pragma once
+// `type: kafka` under sinks: every event of a channel produced to a topic by an idempotent
+// producer with acks=all, type / upstream id / source / seq as headers. Nothing is dropped:
+// failed deliveries are retried and counted, and past `queue_limit` unacknowledged events
+// the channel is held so its sources pause.
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "bridges/kafka/kafka_client.h"
+#include "gateway/bridge.h"
+#include "gateway/channel.h"
+
+namespace ssegw::kafka {
+
+struct SinkSettings {
+  std::string name;
+  std::string from;
+  std::string brokers;
+  std::string topic;
+  enum class KeyFrom { kNone, kEventId, kJsonPointer };
+  KeyFrom key_from = KeyFrom::kNone;
+  std::string key_pointer;
+  Properties properties;
+  size_t queue_limit = 10000;
+  int64_t resume_scan = 1000;
+  std::chrono::milliseconds resume_timeout{30000};
+};
+
+SinkSettings parse_sink(const ConfigNode& node);
+std::shared_ptr<const BridgePlan> parse_sink_plan(const ConfigNode& node);
+
+// The Kafka key an event gets under the settings; empty optional: no key.
+std::optional<std::string> sink_key(const SinkSettings& settings, const Event& event);
+
+class KafkaSink : public Bridge, public ChannelTap {
+ public:
+  KafkaSink(SinkSettings settings, std::shared_ptr<Channel> channel);
+  ~KafkaSink() override;
+
+  const std::string& name() const override { return settings_.name; }
+  // Reads the end of the topic (bounded by resume_timeout) and records the resume points
+  // before it taps the channel: call it before the sources start.
+  void start() override;
+  void stop() override;
+  BridgeStatus status() const override;
+  bool ready() const override;
+
+  void on_frame(const FrameRef& frame) override;
+
+ private:
+  struct InFlight;
+  void run();
+  void produce(std::unique_ptr<InFlight> item);
+  void delivered(std::unique_ptr<InFlight> item, rd_kafka_resp_err_t err);
+  void retry_due();
+  void update_hold();
+  void find_resume_points();
+  static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque);
+  static void on_error(rd_kafka_t*, int err, const char* reason, void* opaque);
+
+  const SinkSettings settings_;
+  const std::shared_ptr<Channel> channel_;
+  HandlePtr producer_;
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  bool tapped_ = false;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<FrameRef> queue_;                     // tapped, not yet handed to librdkafka
+  std::deque<std::unique_ptr<InFlight>> retries_;  // failed, waiting for their backoff
+  size_t unacked_ = 0;                             // queued + in librdkafka + retrying
+  bool holding_ = false;
+  uint64_t next_seq_ = 0;
+  BridgeStatus status_;
+};
+
+}  // namespace ssegw::kafka
