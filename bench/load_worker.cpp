@@ -46,20 +46,25 @@ void LoadWorker::open_due(uint64_t now_mono) {
 }
 
 void LoadWorker::open_one(uint32_t global_index) {
+  Subscription& sub = subs_.emplace_back();
+  sub.global_index = global_index;
+  connect_sub(sub);
+}
+
+void LoadWorker::connect_sub(Subscription& sub) {
   std::string source;
   if (options_.source_count > 0) {
     const int octet =
-        options_.source_first + static_cast<int>(global_index) % options_.source_count;
+        options_.source_first + static_cast<int>(sub.global_index) % options_.source_count;
     source = "127.0.0." + std::to_string(octet);
   }
+  ++sub.attempts;
   std::string error;
   const int fd = start_connect(options_.url.host, options_.url.port, source, error);
-  Subscription& sub = subs_.emplace_back();
   if (fd < 0) {
-    ++counters_.failed;
-    ++counters_.errors[error];
-    shared_.resolved.fetch_add(1, std::memory_order_relaxed);
-    return;
+    sub.open = true;  // so close_sub counts and maybe retries it
+    sub.fd = -1;
+    return close_sub(sub, error);
   }
   sub.fd = fd;
   sub.open = true;
@@ -69,14 +74,37 @@ void LoadWorker::open_one(uint32_t global_index) {
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
 }
 
+void LoadWorker::reopen_due(uint64_t now_mono) {
+  for (size_t i = 0; i < reopen_.size();) {
+    if (reopen_[i].first > now_mono) {
+      ++i;
+      continue;
+    }
+    Subscription* sub = reopen_[i].second;
+    reopen_[i] = reopen_.back();
+    reopen_.pop_back();
+    ++counters_.retried;
+    connect_sub(*sub);
+  }
+}
+
 void LoadWorker::close_sub(Subscription& sub, const std::string& reason) {
   if (!sub.open) return;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, sub.fd, nullptr);
-  close(sub.fd);
+  if (sub.fd >= 0) {
+    epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, sub.fd, nullptr);
+    close(sub.fd);
+  }
+  sub.fd = -1;
   sub.open = false;
   ++counters_.errors[reason];
   if (sub.streaming) {
     ++counters_.dropped;
+  } else if (sub.attempts <= options_.retries) {
+    // Like a browser's EventSource after a network error: try again after a pause that grows.
+    sub.request_sent = 0;
+    sub.reader.reset();
+    sub.parser = SseEventParser();
+    reopen_.emplace_back(monotonic_us() + 250'000u * static_cast<uint64_t>(sub.attempts), &sub);
   } else {
     ++counters_.failed;
     shared_.resolved.fetch_add(1, std::memory_order_relaxed);
@@ -140,10 +168,14 @@ void LoadWorker::on_readable(Subscription& sub) {
   counters_.body_bytes += static_cast<uint64_t>(n);
   std::string_view in(buffer_.data(), static_cast<size_t>(n));
   const bool was_streaming = sub.streaming;
+  const uint64_t deliveries_before = counters_.deliveries;
   const size_t used = sub.reader.feed(in, [&](std::string_view body) {
     sub.parser.feed(body, [&](std::string_view data) { on_event(sub, data, now_wall); });
   });
   (void)used;
+  if (counters_.deliveries != deliveries_before) {
+    shared_.reads_with_events.fetch_add(1, std::memory_order_relaxed);
+  }
   if (!was_streaming && sub.reader.state() != HttpResponseReader::State::kHeaders) {
     if (sub.reader.state() == HttpResponseReader::State::kError) {
       return close_sub(sub, "bad response: " + sub.reader.error());
@@ -170,7 +202,8 @@ void LoadWorker::run() {
   while (!shared_.stop.load(std::memory_order_relaxed)) {
     const uint64_t now = monotonic_us();
     open_due(now);
-    int timeout_ms = 50;
+    reopen_due(now);
+    int timeout_ms = reopen_.empty() ? 50 : 10;
     if (next_index_ < options_.connections) {
       const double due_s = static_cast<double>(next_index_) / options_.connect_rate;
       const auto due_us = shared_.start_mono_us + static_cast<uint64_t>(due_s * 1e6);

@@ -19,7 +19,8 @@ struct LoadOptions {
   uint32_t connections = 1000;
   double connect_rate = 1000;  // new subscriptions per second
   double duration_s = 30;      // bound on the whole run
-  double grace_s = 2;          // kept reading after the publisher is done
+  double grace_s = 2;          // after the publisher is done, stop once quiet this long
+  double grace_max_s = 15;     // .. or this long after it finished, whichever comes first
   int threads = 1;
   int source_first = 2;  // source addresses 127.0.0.<first> ..
   int source_count = 1;  //   .. 127.0.0.<first + count - 1>
@@ -28,6 +29,7 @@ struct LoadOptions {
   std::string done_file;   // appears when the publisher finished; holds its JSON summary
   std::string label;
   uint64_t first_seq = 1;
+  int retries = 5;  // reopen a subscription that failed before streaming, after a pause
 };
 
 // Everything the load threads share: read by all, written with atomics.
@@ -35,10 +37,13 @@ struct LoadShared {
   uint64_t start_mono_us = 0;
   std::atomic<uint32_t> resolved{0};  // subscriptions that streamed or failed
   std::atomic<bool> stop{false};
+  std::atomic<uint64_t> reads_with_events{0};  // lets the main thread see when streams go quiet
 };
 
 struct Subscription {
   int fd = -1;
+  uint32_t global_index = 0;
+  int attempts = 0;
   bool streaming = false;  // 200 and headers received
   bool open = false;
   size_t request_sent = 0;
@@ -55,6 +60,7 @@ struct Subscription {
 struct LoadCounters {
   uint64_t connected = 0;
   uint64_t failed = 0;
+  uint64_t retried = 0;
   uint64_t dropped = 0;
   uint64_t deliveries = 0;
   uint64_t unparsed = 0;
@@ -82,6 +88,8 @@ class LoadWorker {
  private:
   void open_due(uint64_t now_mono);
   void open_one(uint32_t global_index);
+  void connect_sub(Subscription& sub);
+  void reopen_due(uint64_t now_mono);
   void on_writable(Subscription& sub);
   void on_readable(Subscription& sub);
   void on_event(Subscription& sub, std::string_view data, uint64_t now_wall);
@@ -94,6 +102,7 @@ class LoadWorker {
   uint32_t next_index_;  // next global subscription index this worker opens
   std::string request_;
   std::vector<Subscription> subs_;
+  std::vector<std::pair<uint64_t, Subscription*>> reopen_;  // (monotonic due time, sub)
   std::vector<char> buffer_;
   LoadCounters counters_;
 };

@@ -24,7 +24,8 @@ void usage() {
   --connections N     subscriptions to open (default 1000)
   --rate R            new subscriptions per second (default 1000)
   --duration S        bound on the whole run in seconds (default 30)
-  --grace S           keep reading S seconds after --done-file appears (default 2)
+  --grace S           once --done-file appears, stop after S quiet seconds (default 2)
+  --grace-max S       .. or S seconds after it appeared at the latest (default 15)
   --threads T         event-loop threads (default 1)
   --source-first K    bind sources to 127.0.0.K .. (default 2)
   --source-count C    .. spread over C addresses (default 1; 0 = no bind)
@@ -32,6 +33,8 @@ void usage() {
   --ready-file F      written when every subscription is open or failed
   --done-file F       publisher summary JSON; its last_seq ends the run after --grace
   --first-seq N       first seq the publisher sends (default 1)
+  --retries K         reopen a subscription that failed before streaming up to K
+                      times, 0.25 s x attempt later (default 5)
   --label L           copied into the JSON summary
 Prints one JSON line on stdout; a human summary on stderr.
 )";
@@ -194,6 +197,8 @@ int run(int argc, char** argv) {
   uint64_t final_seq = 0;
   uint64_t stop_at = deadline;
   bool done_seen = false;
+  uint64_t last_activity = 0;
+  uint64_t quiet_since = monotonic_us();
   // Bounded by --duration: the loop ends at `deadline` whatever else happens.
   while (monotonic_us() < stop_at) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -208,11 +213,17 @@ int run(int argc, char** argv) {
       }
       std::cerr << "sse_load: ready, " << shared.resolved.load() << " resolved\n";
     }
+    const uint64_t activity = shared.reads_with_events.load(std::memory_order_relaxed);
+    if (activity != last_activity) {
+      last_activity = activity;
+      quiet_since = now;
+    }
     if (!done_seen && !options.done_file.empty() && access(options.done_file.c_str(), R_OK) == 0) {
       done_seen = true;
       final_seq = read_last_seq(options.done_file);
-      stop_at = std::min(deadline, now + static_cast<uint64_t>(options.grace_s * 1e6));
+      stop_at = std::min(deadline, now + static_cast<uint64_t>(options.grace_max_s * 1e6));
     }
+    if (done_seen && now - quiet_since > static_cast<uint64_t>(options.grace_s * 1e6)) break;
   }
   shared.stop = true;
   for (auto& t : threads) t.join();
@@ -224,6 +235,7 @@ int run(int argc, char** argv) {
     const LoadCounters& c = w->counters();
     total.connected += c.connected;
     total.failed += c.failed;
+    total.retried += c.retried;
     total.dropped += c.dropped;
     total.deliveries += c.deliveries;
     total.unparsed += c.unparsed;
@@ -255,12 +267,13 @@ int run(int argc, char** argv) {
   std::ostringstream json;
   json << "{\"tool\":\"sse_load\",\"label\":\"" << json_escape(options.label)
        << "\",\"connections\":" << options.connections << ",\"connected\":" << total.connected
-       << ",\"failed\":" << total.failed << ",\"dropped\":" << total.dropped
-       << ",\"deliveries\":" << total.deliveries << ",\"unparsed\":" << total.unparsed
-       << ",\"comments\":" << total.comments << ",\"bytes\":" << total.body_bytes
-       << ",\"final_seq\":" << final_seq << ",\"expected\":" << loss.expected
-       << ",\"delivered\":" << loss.delivered << ",\"lost\":" << loss.lost
-       << ",\"duplicates\":" << loss.duplicates << ",\"subs_with_loss\":" << loss.subs_with_loss
+       << ",\"failed\":" << total.failed << ",\"retried\":" << total.retried
+       << ",\"dropped\":" << total.dropped << ",\"deliveries\":" << total.deliveries
+       << ",\"unparsed\":" << total.unparsed << ",\"comments\":" << total.comments
+       << ",\"bytes\":" << total.body_bytes << ",\"final_seq\":" << final_seq
+       << ",\"expected\":" << loss.expected << ",\"delivered\":" << loss.delivered
+       << ",\"lost\":" << loss.lost << ",\"duplicates\":" << loss.duplicates
+       << ",\"subs_with_loss\":" << loss.subs_with_loss
        << ",\"subs_with_duplicates\":" << loss.subs_with_duplicates << ",\"silent\":" << loss.silent
        << ",\"first_event_us\":" << total.first_event_us
        << ",\"last_event_us\":" << total.last_event_us << ",\"ready_us\":" << ready_us

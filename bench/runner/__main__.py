@@ -1,0 +1,112 @@
+"""Benchmark driver behind bench/run.sh: every scenario against every server, one at a time."""
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+
+from . import report, servers
+from .scenarios import SCENARIOS, run_scenario
+
+
+def parse_args():
+    p = argparse.ArgumentParser(prog="bench/run.sh")
+    p.add_argument("--build-dir", required=True)
+    p.add_argument("--results", required=True)
+    p.add_argument("--scenarios", default="1,2,3,4,5")
+    p.add_argument("--servers", default="gateway,nchan,pushpin,mercure")
+    p.add_argument("--duration", type=float, default=20.0, help="publish window per scenario (s)")
+    p.add_argument("--quick", action="store_true", help="5 s windows")
+    p.add_argument("--subs-scale", type=float, default=1.0, help="scale subscriber counts")
+    p.add_argument("--connect-rate", type=float, default=2000.0)
+    p.add_argument("--heartbeat", type=int, default=15)
+    p.add_argument("--payload-size", type=int, default=100)
+    p.add_argument("--mercure-bin", default="")
+    p.add_argument("--command", default="bench/run.sh")
+    return p.parse_args()
+
+
+class Context:
+    def __init__(self, a):
+        self.duration_s = 5.0 if a.quick else a.duration
+        self.subs_scale = a.subs_scale
+        self.connect_rate = a.connect_rate
+        self.heartbeat_s = a.heartbeat
+        self.payload_size = a.payload_size
+        self.grace_s = 2.0
+        self.gateway_bin = os.path.join(a.build_dir, "sse-gateway")
+        self.load_bin = os.path.join(a.build_dir, "bench", "sse_load")
+        self.publish_bin = os.path.join(a.build_dir, "bench", "sse_publish")
+        self.mercure_bin = a.mercure_bin or os.path.join(a.build_dir, "peers", "bin", "mercure")
+        self.mercure_build_log = os.path.join(a.build_dir, "peers", "mercure-build.log")
+        self.work_root = tempfile.mkdtemp(prefix="ssegw-bench-")
+
+
+def machine():
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem_kib = int(f.readline().split()[1])
+    return (f"{os.cpu_count()} cores ({cpu}), {mem_kib / 2**20:.0f} GiB RAM, Linux "
+            f"{platform.release()}; load clients, publisher and server share these cores")
+
+
+def main():
+    a = parse_args()
+    ctx = Context(a)
+    os.makedirs(a.results, exist_ok=True)
+    raw = os.path.join(a.results, "raw")
+    os.makedirs(raw, exist_ok=True)
+    wanted = [int(s) for s in a.scenarios.split(",") if s.strip()]
+    names = [s.strip() for s in a.servers.split(",") if s.strip()]
+    started = datetime.datetime.now(datetime.timezone.utc)
+    sections, versions, everything = [], {}, []
+    for number in wanted:
+        if number not in SCENARIOS:
+            print(f"scenario {number} is not run by this driver (see the hooks in run.sh)")
+            continue
+        results = []
+        for name in names:
+            server = servers.ALL[name](ctx)
+            print(f"== scenario {number}: {server.name}", flush=True)
+            result = run_scenario(ctx, number, server, raw)
+            if "not_run" in result:
+                print(f"   not run: {result['not_run']}", flush=True)
+            else:
+                versions[server.name] = result.get("version", "")
+                m = report.merge(result)
+                print(f"   connected {m['connected']}/{result['subs_target']}, "
+                      f"{m['deliveries_per_s']:,.0f} deliveries/s, lost {m['lost']}, "
+                      f"dup {m['duplicates']}, p99 {m['p99'] / 1000:.1f} ms", flush=True)
+            results.append(result)
+            everything.append(result)
+        sections.append(report.write_scenario(number, results, a.results))
+    header = [
+        "# Benchmark results", "",
+        f"Run {started:%Y-%m-%d %H:%M} UTC with `{a.command}`.", "",
+        f"Machine: {machine()}.", "",
+        "Servers: " + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".", "",
+        f"Publish window {ctx.duration_s:g} s per scenario, {ctx.payload_size}-byte payloads, "
+        f"heartbeat {ctx.heartbeat_s} s, history 1,000 events where the server has history, "
+        f"subscriptions opened at {ctx.connect_rate:g}/s. Latency is publish -> receive for "
+        "every delivery; CPU is the server's whole process tree over the publish window "
+        "(100% = one core); memory is the sum of PSS over its processes; KiB/subscriber is "
+        "(memory with all subscribers connected - memory before) / subscribers.", ""]
+    with open(os.path.join(a.results, "results.md"), "w") as f:
+        f.write("\n".join(header) + "\n" + "\n".join(sections))
+    with open(os.path.join(raw, "all.json"), "w") as f:
+        json.dump(everything, f)
+    print(f"wrote {a.results}/results.md")
+    subprocess.run(["rm", "-rf", ctx.work_root], check=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

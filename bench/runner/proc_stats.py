@@ -1,0 +1,78 @@
+"""CPU time and memory of a server's whole process tree, read from /proc.
+
+Memory is the sum of PSS (proportional set size) over the tree, so pages shared between an
+nginx master and its workers, or between Pushpin's processes, are counted once in total.
+"""
+import os
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _ppid_map():
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()
+        parents[int(entry)] = int(fields[1])
+    return parents
+
+
+def tree_pids(root):
+    """root and every descendant of it."""
+    parents = _ppid_map()
+    children = {}
+    for pid, ppid in parents.items():
+        children.setdefault(ppid, []).append(pid)
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        if pid in parents or pid == root:
+            found.append(pid)
+            todo.extend(children.get(pid, []))
+    return found
+
+
+def _cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        stat = f.read()
+    fields = stat[stat.rfind(")") + 2:].split()
+    # utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name.
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def _pss_bytes(pid):
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+class TreeSample:
+    def __init__(self, cpu_s, mem_bytes, processes):
+        self.cpu_s = cpu_s
+        self.mem_bytes = mem_bytes
+        self.processes = processes
+
+
+def sample(root_pids):
+    """CPU seconds and PSS summed over the trees under each pid in root_pids."""
+    cpu, mem, count = 0.0, 0, 0
+    for root in root_pids:
+        for pid in tree_pids(root):
+            try:
+                cpu += _cpu_seconds(pid)
+                mem += _pss_bytes(pid)
+                count += 1
+            except OSError:
+                continue
+    return TreeSample(cpu, mem, count)

@@ -1,0 +1,165 @@
+"""Merges the load clients' JSON (counts summed, latency histograms merged) and writes one
+Markdown table and one PNG plot per scenario."""
+import os
+
+from .scenarios import SCENARIOS
+
+
+def merge_hist(loads):
+    buckets = {}
+    for load in loads:
+        for lo, hi, count in load.get("hist", []):
+            buckets[(lo, hi)] = buckets.get((lo, hi), 0) + count
+    return sorted((lo, hi, c) for (lo, hi), c in buckets.items())
+
+
+def percentile(buckets, total, maximum, q):
+    """Same rule as LatencyHistogram::percentile: upper bound of the bucket holding rank q."""
+    if total == 0:
+        return 0
+    rank, seen = int(q * total), 0
+    for _, hi, count in buckets:
+        seen += count
+        if seen > rank:
+            return min(hi - 1, maximum)
+    return maximum
+
+
+SUMMED = ["connections", "connected", "failed", "retried", "dropped", "deliveries", "unparsed", "comments",
+          "expected", "delivered", "lost", "duplicates", "subs_with_loss",
+          "subs_with_duplicates", "silent"]
+
+
+def merge(result):
+    loads = [x for x in result.get("load") or [] if x]
+    m = {k: sum(x.get(k, 0) for x in loads) for k in SUMMED}
+    m["loaders"] = len(loads)
+    m["loaders_expected"] = len(result.get("load") or [])
+    buckets = merge_hist(loads)
+    total = sum(c for _, _, c in buckets)
+    maximum = max([x["latency_us"]["max"] for x in loads] or [0])
+    for name, q in (("p50", .5), ("p90", .9), ("p99", .99), ("p999", .999), ("max", 1.0)):
+        m[name] = percentile(buckets, total, maximum, q) if q < 1 else maximum
+    firsts = [x["first_event_us"] for x in loads if x.get("first_event_us")]
+    lasts = [x["last_event_us"] for x in loads if x.get("last_event_us")]
+    span = (max(lasts) - min(firsts)) / 1e6 if firsts and lasts else 0
+    m["deliveries_per_s"] = m["deliveries"] / span if span > 0 else 0
+    width = max([len(x.get("per_second", [])) for x in loads] or [0])
+    m["per_second"] = [sum(x["per_second"][i] for x in loads if i < len(x.get("per_second", [])))
+                       for i in range(width)]
+    errors = {}
+    for x in loads:
+        for k, v in x.get("errors", {}).items():
+            errors[k] = errors.get(k, 0) + v
+    m["errors"] = errors
+    return m
+
+
+def ms(us):
+    return f"{us / 1000:.1f}" if us < 100000 else f"{us / 1000:.0f}"
+
+
+def row(result):
+    name = result["server"]
+    if "not_run" in result:
+        return f"| {name} | not run: {result['not_run'].replace('|', '/')} |" + " |" * 13
+    m = merge(result)
+    pub = result.get("publisher") or {}
+    window = result.get("window_s") or 1
+    subs = f"{m['connected']:,}/{result['subs_target']:,}"
+    if m["failed"] or m["dropped"]:
+        subs += f" ({m['failed']} failed, {m['dropped']} dropped)"
+    if m["retried"]:
+        subs += f" ({m['retried']:,} retries)"
+    if m["loaders"] < m["loaders_expected"]:
+        subs += " (a load client gave no report)"
+    delivered = f"{100 * m['delivered'] / m['expected']:.2f}%" if m["expected"] else "-"
+    per_sub = ((result["mem_idle"] - result["mem_base"]) / m["connected"] / 1024
+               if m["connected"] else 0)
+    published = f"{pub.get('acknowledged', 0):,}" if result["rate"] else "idle"
+    cpu = 100 * result["cpu_window_s"] / window
+    return (f"| {name} | {subs} | {published} | {m['deliveries_per_s']:,.0f} | {delivered} | "
+            f"{m['lost']:,} | {m['duplicates']:,} | {ms(m['p50'])} | {ms(m['p90'])} | "
+            f"{ms(m['p99'])} | {ms(m['p999'])} | {ms(m['max'])} | {cpu:.0f}% | "
+            f"{result['mem_peak'] / 2**20:.0f} | {per_sub:.2f} |")
+
+
+HEADER = ("| server | subscribers | events published | deliveries/s | delivered | lost | dup | "
+          "p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | server CPU | peak MiB | "
+          "KiB/subscriber |\n|" + "---|" * 15)
+
+
+def table(number, results):
+    spec = SCENARIOS[number]
+    lines = [f"### Scenario {number}: {spec['title']}", "", HEADER]
+    lines += [row(r) for r in results]
+    notes = []
+    for r in results:
+        if "not_run" in r:
+            continue
+        m = merge(r)
+        if m["errors"]:
+            top = sorted(m["errors"].items(), key=lambda kv: -kv[1])[:3]
+            notes.append(f"{r['server']}: " + ", ".join(f"{k} x{v}" for k, v in top))
+        if number == 4 and m["connected"]:
+            notes.append(f"{r['server']}: {m['comments'] / m['connected']:.1f} comment lines "
+                         f"(heartbeats) per subscriber in {r['window_s']:.0f} s idle")
+    if notes:
+        lines += ["", "Connection errors and heartbeats: " + "; ".join(notes) + "."]
+    return "\n".join(lines) + "\n"
+
+
+def plot(number, results, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    ran = [r for r in results if "not_run" not in r]
+    if not ran:
+        return False
+    merged = [merge(r) for r in ran]
+    names = [r["server"] for r in ran]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    fig.suptitle(f"Scenario {number}: {SCENARIOS[number]['title']}")
+    if number == 4:
+        per_sub = [((r["mem_idle"] - r["mem_base"]) / m["connected"] / 1024) if m["connected"]
+                   else 0 for r, m in zip(ran, merged)]
+        left.bar(names, per_sub, color="tab:blue")
+        left.set_ylabel("server memory per subscriber (KiB, PSS delta / N)")
+        cpu = [100 * r["cpu_window_s"] / (r["window_s"] or 1) for r in ran]
+        right.bar(names, cpu, color="tab:orange")
+        right.set_ylabel("server CPU while idle (% of one core)")
+    else:
+        labels = ["p50", "p90", "p99", "p999"]
+        width = 0.8 / len(labels)
+        for i, label in enumerate(labels):
+            xs = [j + i * width for j in range(len(ran))]
+            left.bar(xs, [max(m[label], 1) / 1000 for m in merged], width, label=label)
+        left.set_xticks([j + 0.3 for j in range(len(ran))], names)
+        left.set_yscale("log")
+        left.set_ylabel("publish -> receive latency (ms)")
+        left.legend()
+        for name, m in zip(names, merged):
+            series = m["per_second"]
+            while series and series[-1] == 0:
+                series = series[:-1]
+            right.plot(range(len(series)), series, label=name)
+        right.set_xlabel("seconds since the load client started")
+        right.set_ylabel("deliveries per second")
+        right.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return True
+
+
+def write_scenario(number, results, out_dir):
+    md = table(number, results)
+    png = os.path.join(out_dir, f"scenario{number}.png")
+    if plot(number, results, png):
+        md += f"\n![scenario {number}](scenario{number}.png)\n"
+    with open(os.path.join(out_dir, f"scenario{number}.md"), "w") as f:
+        f.write(md)
+    return md

@@ -1,0 +1,166 @@
+"""Runs one scenario against one server: start it, open the subscriptions, publish, measure
+the server from /proc, collect the load clients' JSON, stop the server by PID."""
+import json
+import math
+import os
+import subprocess
+import time
+
+from . import proc_stats
+from .servers import stop_process
+
+# Scenarios 6 (Kafka) and 7 (parser micro-benchmarks) come from hooks; see run.sh.
+SCENARIOS = {
+    1: dict(title="1,000 subscribers x 100 events/s", subs=1000, rate=100),
+    2: dict(title="10,000 subscribers x 10 events/s (100k deliveries/s)", subs=10000, rate=10),
+    3: dict(title="10,000 subscribers x 100 events/s (1M deliveries/s offered)", subs=10000,
+            rate=100),
+    4: dict(title="15,000 idle subscribers with heartbeat: memory per subscriber, idle CPU",
+            subs=15000, rate=0),
+    5: dict(title="19,500 subscribers x 1 event/s, every event delivered", subs=19500, rate=1),
+}
+
+MAX_SUBS_PER_LOADER = 9750  # well under the 20,000 open files each process may have
+
+
+def loader_split(subs):
+    count = max(math.ceil(subs / MAX_SUBS_PER_LOADER), 2 if subs >= 5000 else 1)
+    base, extra = divmod(subs, count)
+    return [base + (1 if i < extra else 0) for i in range(count)]
+
+
+class Sampler:
+    """Keeps the peak memory of the server's processes while waiting."""
+
+    def __init__(self, pids):
+        self.pids = pids
+        self.peak_mem = 0
+
+    def sample(self):
+        s = proc_stats.sample(self.pids)
+        self.peak_mem = max(self.peak_mem, s.mem_bytes)
+        return s
+
+    def wait_until(self, condition, timeout_s, period_s=0.5):
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if condition():
+                return True
+            self.sample()
+            time.sleep(period_s)
+        return condition()
+
+
+def run_scenario(ctx, number, server, raw_dir):
+    spec = SCENARIOS[number]
+    subs = max(1, int(spec["subs"] * ctx.subs_scale))
+    rate = spec["rate"]
+    result = dict(scenario=number, server=server.name, subs_target=subs, rate=rate)
+    why = server.unavailable()
+    if why:
+        result["not_run"] = why
+        return result
+    workdir = os.path.join(ctx.work_root, f"s{number}-{server.name}")
+    why = server.start(workdir)
+    if why:
+        result["not_run"] = why
+        server.stop()
+        return result
+    try:
+        measure(ctx, spec, subs, rate, server, workdir, raw_dir, result)
+    finally:
+        server.stop()
+    return result
+
+
+def start_loaders(ctx, server, subs, workdir, bound_s):
+    loaders = []
+    for i, n in enumerate(loader_split(subs)):
+        ready = os.path.join(workdir, f"ready-{i}")
+        out = open(os.path.join(workdir, f"load-{i}.json"), "w")
+        err = open(os.path.join(workdir, f"load-{i}.err"), "w")
+        argv = [ctx.load_bin, "--url", server.sub_url(), "--connections", str(n),
+                "--rate", str(ctx.connect_rate / len(loader_split(subs))),
+                "--duration", str(bound_s), "--grace", str(ctx.grace_s), "--grace-max", "15",
+                "--source-first", str(2 + 60 * i), "--source-count", "50",
+                "--ready-file", ready, "--done-file", os.path.join(workdir, "done"),
+                "--label", f"{server.name}-{i}"]
+        for h in server.sub_headers():
+            argv += ["--header", h]
+        proc = subprocess.Popen(argv, stdout=out, stderr=err)
+        out.close()
+        err.close()
+        loaders.append((proc, ready, out.name, err.name))
+    return loaders
+
+
+def measure(ctx, spec, subs, rate, server, workdir, raw_dir, result):
+    sampler = Sampler(server.accounted_pids())
+    time.sleep(1.0)
+    base = sampler.sample()
+    ramp_s = subs / ctx.connect_rate
+    window_s = ctx.duration_s if rate else max(ctx.duration_s, ctx.heartbeat_s + 3)
+    bound_s = ramp_s + 30 + window_s + ctx.grace_s + 15
+    done_file = os.path.join(workdir, "done")
+    loaders = start_loaders(ctx, server, subs, workdir, bound_s)
+    try:
+        all_ready = sampler.wait_until(lambda: all(os.path.exists(r) for _, r, _, _ in loaders),
+                                       ramp_s + 30)
+        result["ramp_complete"] = all_ready
+        time.sleep(1.0)
+        idle = sampler.sample()
+        started = time.monotonic()
+        if rate:
+            publisher = publish(ctx, server, rate, window_s, done_file, workdir)
+            sampler.wait_until(lambda: publisher.poll() is not None, window_s + 20)
+            stop_process(publisher)
+        else:
+            sampler.wait_until(lambda: False, window_s)
+        elapsed = time.monotonic() - started
+        after = sampler.sample()
+        if not os.path.exists(done_file):  # idle scenario, or the publisher died
+            with open(done_file, "w") as f:
+                f.write('{"last_seq":0}\n')
+        for proc, _, _, _ in loaders:
+            try:
+                proc.wait(timeout=ctx.grace_s + 30)
+            except subprocess.TimeoutExpired:
+                stop_process(proc)
+    finally:
+        for proc, _, _, _ in loaders:
+            stop_process(proc)
+    result["load"] = [read_json(out) for _, _, out, _ in loaders]
+    result["load_stderr"] = [open(err).read()[-500:] for _, _, _, err in loaders]
+    if rate and os.path.exists(done_file):
+        result["publisher"] = read_json(done_file)
+    result.update(mem_base=base.mem_bytes, mem_idle=idle.mem_bytes, mem_peak=sampler.peak_mem,
+                  mem_after=after.mem_bytes, cpu_ramp_s=idle.cpu_s - base.cpu_s,
+                  cpu_window_s=after.cpu_s - idle.cpu_s, window_s=elapsed,
+                  processes=after.processes, version=server.version())
+    with open(os.path.join(raw_dir, f"s{result['scenario']}-{server.name}.json"), "w") as f:
+        json.dump(result, f)
+
+
+def publish(ctx, server, rate, window_s, done_file, workdir):
+    argv = [ctx.publish_bin, "--url", server.pub_url(), "--mode", server.pub_mode,
+            "--rate", str(rate), "--count", str(int(rate * window_s)),
+            "--duration", str(window_s), "--size", str(ctx.payload_size), "--connections", "16",
+            "--out", done_file]
+    for h in server.pub_headers():
+        argv += ["--header", h]
+    log = open(os.path.join(workdir, "publish.log"), "w")
+    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+    log.close()
+    return proc
+
+
+def read_json(path):
+    try:
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if line.startswith("{"):
+                    return json.loads(line)
+    except (OSError, ValueError):
+        pass
+    return None
