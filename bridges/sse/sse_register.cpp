@@ -1,8 +1,10 @@
 #include "bridges/catalog.h"
+#include "bridges/sse/sse_source_options.h"
 
 namespace ssegw {
 
-// Placeholder until the sse bridge lands: registers no types.
-void register_sse_bridges(BridgeCatalog&) {}
+void register_sse_bridges(BridgeCatalog& catalog) {
+  catalog.sources["sse"] = &sse::parse_sse_source;
+}
 
 }  // namespace ssegw

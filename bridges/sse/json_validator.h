@@ -1,0 +1,11 @@
+#pragma once
+// Whether text is one JSON value as RFC 8259 defines it (surrounding whitespace allowed).
+// A scanner, not a parser: nothing is built, nesting is tracked on a small explicit stack so
+// deep input cannot overflow the call stack.
+#include <string_view>
+
+namespace ssegw::sse {
+
+bool is_valid_json(std::string_view text);
+
+}  // namespace ssegw::sse
