@@ -13,6 +13,12 @@ if [[ ! -x "$SSEGW_BINARY" ]]; then
   exit 1
 fi
 
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if ((node_major < 20)); then
+  echo "run_suite.sh: node $(node --version) is too old; playwright-core and eventsource need >= 20" >&2
+  exit 1
+fi
+
 mkdir -p "$work_dir"
 stamp="$work_dir/npm-ci.stamp"
 wanted=$(cat "$src_dir/package.json" "$src_dir/package-lock.json" | sha256sum)

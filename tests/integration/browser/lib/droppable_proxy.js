@@ -1,6 +1,6 @@
 'use strict';
-// A loopback TCP relay in front of the gateway that a test can cut, so a client sees its
-// connection drop without any cooperation from the client. While held, new connections are
+// A loopback TCP relay in front of the gateway that a test can cut or stall, so a client sees
+// its connection drop without any cooperation from the client. While held, new connections are
 // accepted but not relayed, which pins a reconnect in the "disconnected" state until the test
 // has published what it wants the client to miss.
 const net = require('node:net');
@@ -44,6 +44,16 @@ class DroppableProxy {
     for (const connection of this.pending.splice(0)) this.relay(connection);
   }
 
+  // Stops reading from the gateway on every open connection, as a client that cannot keep up
+  // would: the gateway's socket buffer and then its subscriber queue fill.
+  stall() {
+    for (const connection of this.open) if (connection.upstream) connection.upstream.pause();
+  }
+
+  unstall() {
+    for (const connection of this.open) if (connection.upstream) connection.upstream.resume();
+  }
+
   // Cuts every open connection on both sides, as a network failure would.
   dropAll() {
     const count = this.open.size;
@@ -80,7 +90,11 @@ class DroppableProxy {
     for (const chunk of connection.buffered.splice(0)) upstream.write(chunk);
     upstream.on('data', (chunk) => connection.client.write(chunk));
     upstream.on('error', () => {});
-    upstream.on('close', () => connection.client.destroy());
+    // A clean close from the gateway passes on what it sent first; an abort cuts at once.
+    upstream.on('end', () => connection.client.end());
+    upstream.on('close', () => {
+      if (!connection.client.writableEnded) connection.client.destroy();
+    });
   }
 
   // Clients here (EventSource, curl) send only GET and OPTIONS, which have no body, so the

@@ -11,6 +11,7 @@ const { GatewayProcess } = require('../lib/gateway_process');
 const { DroppableProxy } = require('../lib/droppable_proxy');
 const { startPageServer } = require('../lib/page_server');
 const { publish } = require('../lib/http_publish');
+const { metricValue } = require('../lib/gateway_metrics');
 const { AWKWARD_PAYLOADS, asDelivered } = require('../lib/awkward_payloads');
 const { waitUntil, sleep } = require('../lib/wait');
 
@@ -28,10 +29,10 @@ after(async () => {
   if (pageServer) await pageServer.close();
 });
 
-function gatewayConfig({ retryMs = 200, corsOrigins = [pageServer.origin] } = {}) {
+function gatewayConfig({ retryMs = 200, corsOrigins = [pageServer.origin], server = {}, history = 1000 } = {}) {
   return {
-    server: { workers: 2, heartbeat: '15s', cors_origins: corsOrigins },
-    channels: [{ path: CHANNEL, history: 1000, publish: true, retry: retryMs }],
+    server: { workers: 2, heartbeat: '15s', cors_origins: corsOrigins, ...server },
+    channels: [{ path: CHANNEL, history, publish: true, retry: retryMs }],
   };
 }
 
@@ -172,6 +173,50 @@ test('events published continuously across repeated drops arrive exactly once, i
   await sleep(200);
   assert.deepEqual((await received(page)).map((e) => e.data), expected);
   assert.ok(proxy.accepted >= 3, `the page reconnected (connections: ${proxy.accepted})`);
+});
+
+test('when the gateway drops it as a slow subscriber, EventSource reconnects and misses nothing', async (t) => {
+  const gateway = await startGateway(t, gatewayConfig({
+    retryMs: 200, history: 5000, server: { subscriber_queue_bytes: 16384 } }));
+  const proxy = await DroppableProxy.start(gateway.port);
+  t.after(() => proxy.close());
+  const page = await subscribedPage(t, proxy.url(CHANNEL));
+  const expected = [];
+  const send = async (data) => {
+    await publish(gateway.origin, CHANNEL, data);
+    expected.push(data);
+  };
+  await send('first');
+  await waitForReceived(page, 1);
+
+  // The page stops draining (as a busy tab on a slow link would) until the gateway gives up
+  // on it; bounded at 4,000 events of 4 KiB.
+  proxy.stall();
+  const filler = 'f'.repeat(4096);
+  const disconnectsBefore = await metricValue(gateway.origin, 'ssegw_slow_subscriber_disconnects_total');
+  let dropped = false;
+  for (let i = 0; i < 4000 && !dropped; i++) {
+    await send(`${i}:${filler}`);
+    if (i % 50 === 49) {
+      dropped = await metricValue(gateway.origin, 'ssegw_slow_subscriber_disconnects_total') > disconnectsBefore;
+    }
+  }
+  assert.ok(dropped, 'the gateway dropped the stalled subscriber');
+  t.diagnostic(`dropped after ${expected.length - 1} events of 4 KiB`);
+  await send('while-away-1');
+  await send('while-away-2');
+  proxy.unstall();
+
+  await waitForReceived(page, expected.length, 60000);
+  await send('after');
+  await waitForReceived(page, expected.length, 15000);
+  await sleep(100);
+  const got = (await received(page)).map((e) => e.data);
+  assert.equal(got.length, expected.length, 'nothing lost, nothing twice');
+  assert.ok(got.every((data, i) => data === expected[i]), 'in publish order');
+  assert.ok((await page.evaluate(() => window.errorStates)).includes(0), 'the browser saw the drop');
+  const gets = proxy.requestHeads.filter((head) => head.method === 'GET');
+  assert.ok(gets.length >= 2 && gets[1].headers['last-event-id'], 'reconnected with Last-Event-ID');
 });
 
 test('when the gateway restarts on the same port, EventSource reconnects and gets what the new process published meanwhile', async (t) => {
