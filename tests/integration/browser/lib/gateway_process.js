@@ -95,6 +95,12 @@ class GatewayProcess {
     return this.origin + pathAndQuery;
   }
 
+  // Rewrites the config file and sends SIGHUP; the caller checks the effect it expects.
+  reload(config) {
+    fs.writeFileSync(this.configFile, JSON.stringify(config, null, 2) + '\n');
+    this.kill('SIGHUP');
+  }
+
   kill(signal = 'SIGKILL') {
     try {
       process.kill(this.pid, signal);

@@ -250,6 +250,29 @@ test('when the gateway restarts on the same port, EventSource reconnects and get
   }
 });
 
+test('a SIGHUP reload that adds a channel keeps the open EventSource connected and receiving', async (t) => {
+  const config = gatewayConfig();
+  const gateway = await startGateway(t, config);
+  const page = await subscribedPage(t, gateway.url(CHANNEL));
+  await publishAll(gateway, ['before-reload']);
+  await waitForReceived(page, 1);
+
+  gateway.reload({ ...config, channels: [...config.channels, { path: '/added', publish: true }] });
+  await waitUntil(async () => (await fetch(gateway.url('/added'), { method: 'POST', body: 'probe' })).status === 200,
+                  { what: `/added to exist after SIGHUP; stderr:\n${gateway.stderr}`, intervalMs: 100 });
+  const other = await subscribedPage(t, gateway.url('/added'));
+  await publishAll(gateway, ['after-reload']);
+  await publish(gateway.origin, '/added', 'on the new channel');
+
+  await waitForReceived(page, 2);
+  await waitForReceived(other, 1);
+  await sleep(100);
+  assert.deepEqual((await received(page)).map((e) => e.data), ['before-reload', 'after-reload']);
+  assert.deepEqual((await received(other)).map((e) => e.data), ['on the new channel']);
+  assert.equal(await page.evaluate(() => window.opens), 1, 'never reconnected');
+  assert.deepEqual(await page.evaluate(() => window.errorStates), []);
+});
+
 // ss -K destroys a socket from outside (needs CONFIG_INET_DIAG_DESTROY and CAP_NET_ADMIN).
 function killSockets(filter) {
   return new Promise((resolve) => {

@@ -64,12 +64,23 @@ function curlSubscriber(t, url, extraArgs = []) {
 }
 
 function curlPublish(url, body, extraArgs = []) {
+  return curlPost(url, body, extraArgs).then(({ status, answer }) => {
+    if (status !== 200) throw new Error(`curl publish answered ${status}: ${answer}`);
+    return answer;
+  });
+}
+
+// POSTs `body` (a string or a Buffer) with curl; resolves {status, answer}.
+function curlPost(url, body, extraArgs = []) {
   return new Promise((resolve, reject) => {
-    const child = execFile('curl', ['-s', '-S', '--fail-with-body', '--max-time', '10',
-                                    '--data-binary', '@-', ...extraArgs, url], (error, stdout, stderr) => {
-      if (error) reject(new Error(`curl publish failed: ${stderr}${stdout}`));
-      else resolve(stdout.trim());
+    const child = execFile('curl', ['-s', '-S', '--max-time', '10', '-w', '\n%{http_code}',
+                                    '--data-binary', '@-', ...extraArgs, url],
+                           { maxBuffer: 4 << 20 }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`curl failed: ${stderr}`));
+      const cut = stdout.lastIndexOf('\n');
+      resolve({ status: Number(stdout.slice(cut + 1)), answer: stdout.slice(0, cut).trim() });
     });
+    child.stdin.on('error', () => {});  // the gateway may refuse before reading it all
     child.stdin.end(body);
   });
 }
@@ -130,6 +141,28 @@ test('curl publishes with --data-binary and ?event=, and a curl subscriber gets 
   assert.equal(event.type, 'reading');
   assert.equal(event.data, 'line one\nline two\n');
   assert.ok(answer.includes(event.id), `answer ${answer} names id ${event.id}`);
+});
+
+test('curl as publisher: token checked as Bearer, oversized body 413, bad event name 400', async (t) => {
+  const gateway = await startGateway(t, {
+    server: { workers: 2, max_body_bytes: 65536 },
+    channels: [{ path: CHANNEL, publish: { token: 's3cret' }, retry: 3000 }],
+  });
+  const url = gateway.url(CHANNEL);
+  const curl = curlSubscriber(t, url);
+  await waitUntil(() => curl.split(), { what: 'the subscriber to be answered' });
+
+  assert.equal((await curlPost(url, 'no token')).status, 401);
+  assert.equal((await curlPost(url, 'wrong', ['-H', 'Authorization: Bearer nope'])).status, 403);
+  assert.equal((await curlPost(url, 'x'.repeat(65537), ['-H', 'Authorization: Bearer s3cret'])).status, 413);
+  assert.equal((await curlPost(`${url}?event=a%0Ab`, 'x', ['-H', 'Authorization: Bearer s3cret'])).status, 400);
+  const ok = await curlPost(url, 'accepted', ['-H', 'Authorization: Bearer s3cret']);
+  assert.equal(ok.status, 200, ok.answer);
+
+  const events = await curl.waitForEvents(1);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.deepEqual(curl.stream().events.map((e) => e.data), ['accepted'], 'refused publishes send nothing');
+  assert.equal(events.length, 1);
 });
 
 test('an idle curl stream gets heartbeat comments', async (t) => {
