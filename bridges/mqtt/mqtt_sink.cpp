@@ -37,6 +37,7 @@ void MqttSink::start() {
 }
 
 void MqttSink::stop() {
+  if (stopped_.exchange(true)) return;
   bool was_tapped = false;
   {
     std::lock_guard lock(mu_);

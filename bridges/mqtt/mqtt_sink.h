@@ -48,6 +48,7 @@ class MqttSink : public Bridge, private ChannelTap {
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> finished_{false};
+  std::atomic<bool> stopped_{false};
   std::atomic<int64_t> drain_deadline_ms_{0};
 
   mutable std::mutex mu_;
