@@ -1,0 +1,209 @@
+#include "gateway/config.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace ssegw {
+namespace {
+
+EnvLookup fake_env(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+// A test-only source type, so bridge parsing can be checked without a real bridge.
+struct TestPlan : BridgePlan {
+  std::vector<std::string> paths;
+  std::unique_ptr<Bridge> build(BridgeContext&) const override { return nullptr; }
+  std::vector<std::string> channel_paths() const override { return paths; }
+};
+
+BridgeCatalog test_catalog() {
+  BridgeCatalog catalog;
+  catalog.sources["test"] = [](const ConfigNode& node) {
+    node.only_keys({"name", "type", "to"});
+    auto plan = std::make_shared<TestPlan>();
+    plan->paths = node["to"].string_list();
+    return plan;
+  };
+  return catalog;
+}
+
+GatewayConfig load(const std::string& yaml, std::map<std::string, std::string> env = {}) {
+  return load_config_text(yaml, "gw.yaml", test_catalog(), fake_env(std::move(env)));
+}
+
+std::string error_of(const std::string& yaml, std::map<std::string, std::string> env = {}) {
+  try {
+    load(yaml, std::move(env));
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Config, DefaultsWhenEmpty) {
+  GatewayConfig c = load("");
+  ASSERT_EQ(c.server.listen.size(), 1u);
+  EXPECT_EQ(c.server.listen[0].text(), "127.0.0.1:8080");
+  EXPECT_EQ(c.server.workers, 2);
+  EXPECT_EQ(c.server.heartbeat_ms, 15000);
+}
+
+TEST(Config, FullExampleParses) {
+  GatewayConfig c = load(R"(
+server:
+  listen: [127.0.0.1:9000, "[::1]:9001"]
+  workers: 4
+  headers: {X-Served-By: gw1}
+  heartbeat: 500ms
+  max_connections: 5000
+  cors_origins: ["https://app.example.com"]
+  max_body_bytes: 64KiB
+  subscriber_queue_bytes: 2MiB
+  shutdown_timeout: 3s
+channels:
+  - path: /events
+    history: 10
+    publish: true
+    retry: 1500
+  - path: /private
+    history: {size: 5, max_age: 1m}
+    publish: {token: "{{ TOKEN }}"}
+sources:
+  - {name: feed, type: test, to: /events}
+)",
+                         {{"TOKEN", "s3cret"}});
+  ASSERT_EQ(c.server.listen.size(), 2u);
+  EXPECT_EQ(c.server.listen[1].host, "::1");
+  EXPECT_EQ(c.server.listen[1].port, 9001);
+  EXPECT_EQ(c.server.workers, 4);
+  EXPECT_EQ(c.server.headers[0].first, "X-Served-By");
+  EXPECT_EQ(c.server.heartbeat_ms, 500);
+  EXPECT_EQ(c.server.max_body_bytes, 64 * 1024);
+  EXPECT_EQ(c.server.subscriber_queue_bytes, 2 << 20);
+  EXPECT_EQ(c.server.shutdown_timeout_ms, 3000);
+  ASSERT_EQ(c.channels.size(), 2u);
+  EXPECT_EQ(c.channels[0].history, 10u);
+  EXPECT_TRUE(c.channels[0].publish);
+  EXPECT_EQ(c.channels[0].retry_ms, 1500);
+  EXPECT_EQ(c.channels[1].history, 5u);
+  EXPECT_EQ(c.channels[1].history_max_age_ms, 60000);
+  EXPECT_EQ(c.channels[1].publish_token, "s3cret");
+  ASSERT_EQ(c.sources.size(), 1u);
+  EXPECT_EQ(c.sources[0].name, "feed");
+}
+
+TEST(Config, UnknownKeyNamesFileLineColumnAndKey) {
+  std::string err = error_of("server:\n  listen: 127.0.0.1:1\n  wrokers: 2\n");
+  EXPECT_NE(err.find("gw.yaml:3:3"), std::string::npos) << err;
+  EXPECT_NE(err.find("server.wrokers"), std::string::npos) << err;
+  EXPECT_NE(err.find("unknown key"), std::string::npos) << err;
+}
+
+TEST(Config, WrongTypeNamesTheKey) {
+  std::string err = error_of("server:\n  workers: many\n");
+  EXPECT_NE(err.find("gw.yaml:2:12"), std::string::npos) << err;
+  EXPECT_NE(err.find("server.workers"), std::string::npos) << err;
+  EXPECT_NE(err.find("integer"), std::string::npos) << err;
+}
+
+TEST(Config, OutOfRangeIsAnError) {
+  EXPECT_NE(error_of("server: {workers: -1}").find("out of range"), std::string::npos);
+}
+
+TEST(Config, BadDurationAndSize) {
+  EXPECT_NE(error_of("server: {heartbeat: 5 parsecs}").find("server.heartbeat"), std::string::npos);
+  EXPECT_NE(error_of("server: {max_body_bytes: lots}").find("server.max_body_bytes"),
+            std::string::npos);
+}
+
+TEST(Config, ChannelKeysInListsAreIndexed) {
+  std::string err = error_of("channels:\n  - path: /a\n  - path: /b\n    histroy: 3\n");
+  EXPECT_NE(err.find("channels[1].histroy"), std::string::npos) << err;
+  EXPECT_NE(err.find("gw.yaml:4:5"), std::string::npos) << err;
+}
+
+TEST(Config, PathRules) {
+  EXPECT_NE(error_of("channels: [{path: events}]").find("must start with '/'"), std::string::npos);
+  EXPECT_NE(error_of("channels: [{path: /metrics}]").find("reserved"), std::string::npos);
+  EXPECT_NE(error_of("channels: [{path: /a}, {path: /a}]").find("twice"), std::string::npos);
+}
+
+TEST(Config, MissingEnvironmentVariableIsNamed) {
+  std::string err =
+      error_of("channels:\n  - path: /a\n    publish: {token: \"{{ PUBLISH_TOKEN }}\"}\n");
+  EXPECT_NE(err.find("PUBLISH_TOKEN"), std::string::npos) << err;
+  EXPECT_NE(err.find("channels[0].publish.token"), std::string::npos) << err;
+  EXPECT_NE(err.find("gw.yaml:3:"), std::string::npos) << err;
+}
+
+TEST(Config, EnvSubstitutionInAnyString) {
+  GatewayConfig c =
+      load("server: {listen: \"{{HOST}}:{{ PORT }}\"}", {{"HOST", "127.0.0.2"}, {"PORT", "81"}});
+  EXPECT_EQ(c.server.listen[0].text(), "127.0.0.2:81");
+}
+
+TEST(Config, SubstituteEnvRules) {
+  auto env = fake_env({{"A", "x"}, {"B", ""}});
+  EXPECT_EQ(substitute_env("{{A}}-{{ B }}-{{  A  }}", env, "w"), "x--x");
+  EXPECT_EQ(substitute_env("no vars {", env, "w"), "no vars {");
+  EXPECT_THROW(substitute_env("{{ A", env, "w"), ConfigError);
+  EXPECT_THROW(substitute_env("{{ 1A }}", env, "w"), ConfigError);
+  EXPECT_THROW(substitute_env("{{ C }}", env, "w"), ConfigError);
+}
+
+TEST(Config, UnknownSourceTypeListsKnownOnes) {
+  std::string err =
+      error_of("channels: [{path: /a}]\nsources:\n  - {name: x, type: carrier-pigeon}\n");
+  EXPECT_NE(err.find("carrier-pigeon"), std::string::npos) << err;
+  EXPECT_NE(err.find("known: test"), std::string::npos) << err;
+  EXPECT_NE(err.find("sources[0].type"), std::string::npos) << err;
+}
+
+TEST(Config, SourceIntoUnconfiguredChannelIsAnError) {
+  std::string err =
+      error_of("channels: [{path: /a}]\nsources:\n  - {name: x, type: test, to: /b}\n");
+  EXPECT_NE(err.find("'/b' is not configured"), std::string::npos) << err;
+}
+
+TEST(Config, SourceTemplatesNeedNoChannel) {
+  EXPECT_NO_THROW(load("sources:\n  - {name: x, type: test, to: \"/mqtt/{topic}\"}\n"));
+}
+
+TEST(Config, DuplicateSourceNames) {
+  std::string err = error_of(
+      "channels: [{path: /a}]\nsources:\n  - {name: x, type: test, to: /a}\n  - {name: x, type: "
+      "test, to: /a}\n");
+  EXPECT_NE(err.find("used twice"), std::string::npos) << err;
+}
+
+TEST(Config, YamlSyntaxErrorHasLine) {
+  std::string err = error_of("server:\n  listen: [unclosed\n");
+  EXPECT_NE(err.find("gw.yaml:"), std::string::npos) << err;
+  EXPECT_NE(err.find("YAML syntax error"), std::string::npos) << err;
+}
+
+TEST(Config, ListenAddressForms) {
+  EXPECT_EQ(parse_listen_address(":8080", "w").host, "0.0.0.0");
+  EXPECT_EQ(parse_listen_address("[::]:1", "w").host, "::");
+  EXPECT_THROW(parse_listen_address("127.0.0.1", "w"), ConfigError);
+  EXPECT_THROW(parse_listen_address("127.0.0.1:70000", "w"), ConfigError);
+  EXPECT_THROW(parse_listen_address("127.0.0.1:8x", "w"), ConfigError);
+}
+
+TEST(Config, MissingFileIsAnError) {
+  try {
+    load_config_file("/nonexistent/gw.yaml", test_catalog(), fake_env({}));
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/gw.yaml"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace ssegw

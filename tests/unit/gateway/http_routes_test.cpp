@@ -1,0 +1,112 @@
+#include "gateway/http_routes.h"
+
+#include <gtest/gtest.h>
+
+namespace ssegw {
+namespace {
+
+struct FakeStatus : StatusSource {
+  bool ready = true;
+  std::string metrics_text() const override { return "ssegw_x 1\n"; }
+  std::pair<bool, std::string> readiness() const override {
+    return {ready, ready ? "ready\n" : "source a: connecting\n"};
+  }
+};
+
+class Routes : public ::testing::Test {
+ protected:
+  Routes() : dir_(1000, {}) {
+    ChannelOptions open{"/open"};
+    open.publish = true;
+    ChannelOptions secured{"/secured"};
+    secured.publish = true;
+    secured.publish_token = "tok";
+    ChannelOptions readonly{"/ro"};
+    dir_.apply({open, secured, readonly});
+    server_.cors_origins = {"https://app.example"};
+    server_.headers = {{"X-Served-By", "gw1"}};
+  }
+  RouteAction route(const std::string& raw) {
+    HttpRequest r;
+    EXPECT_EQ(parse_http_request(raw, {}, r).status, ParseStatus::kComplete) << raw;
+    return route_request(r, server_, dir_, status_);
+  }
+  static int status_of(const RouteAction& a) { return std::atoi(a.response.c_str() + 9); }
+
+  ChannelDirectory dir_;
+  ServerConfig server_;
+  FakeStatus status_;
+};
+
+TEST_F(Routes, UnknownPathIs404) {
+  EXPECT_EQ(status_of(route("GET /nope HTTP/1.1\r\n\r\n")), 404);
+}
+
+TEST_F(Routes, WrongMethodIs405WithAllow) {
+  RouteAction a = route("DELETE /open HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(status_of(a), 405);
+  EXPECT_NE(a.response.find("Allow: GET, HEAD, POST, OPTIONS"), std::string::npos);
+  RouteAction ro = route("POST /ro HTTP/1.1\r\nContent-Length: 1\r\n\r\nx");
+  EXPECT_EQ(status_of(ro), 405);
+  EXPECT_NE(ro.response.find("Allow: GET, HEAD, OPTIONS"), std::string::npos);
+}
+
+TEST_F(Routes, SubscribeCarriesLastEventIdFromHeaderOrQuery) {
+  RouteAction a = route("GET /open HTTP/1.1\r\nLast-Event-ID: 9\r\n\r\n");
+  ASSERT_EQ(a.kind, RouteAction::Kind::kSubscribe);
+  EXPECT_EQ(a.last_event_id, "9");
+  EXPECT_EQ(route("GET /open?lastEventId=12 HTTP/1.1\r\n\r\n").last_event_id, "12");
+  EXPECT_EQ(a.headers[0].first, "X-Served-By");
+}
+
+TEST_F(Routes, PublishTokenChecks) {
+  EXPECT_EQ(status_of(route("POST /secured HTTP/1.1\r\nContent-Length: 1\r\n\r\nx")), 401);
+  EXPECT_EQ(
+      status_of(route(
+          "POST /secured HTTP/1.1\r\nAuthorization: Bearer no\r\nContent-Length: 1\r\n\r\nx")),
+      403);
+  EXPECT_EQ(
+      status_of(route(
+          "POST /secured HTTP/1.1\r\nAuthorization: Basic tok\r\nContent-Length: 1\r\n\r\nx")),
+      403);
+  RouteAction ok = route(
+      "POST /secured?event=t HTTP/1.1\r\nAuthorization: Bearer tok\r\nContent-Length: 1\r\n\r\nx");
+  ASSERT_EQ(ok.kind, RouteAction::Kind::kPublish);
+  EXPECT_EQ(ok.event.type, "t");
+  EXPECT_EQ(ok.event.data, "x");
+}
+
+TEST_F(Routes, EventNameWithLineBreakIs400) {
+  EXPECT_EQ(status_of(route("POST /open?event=a%0Db HTTP/1.1\r\nContent-Length: 1\r\n\r\nx")), 400);
+  EXPECT_EQ(status_of(route("POST /open?event=a%0Ab HTTP/1.1\r\nContent-Length: 1\r\n\r\nx")), 400);
+}
+
+TEST_F(Routes, CorsPreflightForAllowedOrigin) {
+  RouteAction a = route(
+      "OPTIONS /open HTTP/1.1\r\nOrigin: https://app.example\r\nAccess-Control-Request-Method: "
+      "GET\r\n\r\n");
+  EXPECT_EQ(status_of(a), 204);
+  EXPECT_NE(a.response.find("Access-Control-Allow-Origin: https://app.example"), std::string::npos);
+  EXPECT_NE(a.response.find("Last-Event-ID"), std::string::npos);
+  RouteAction other = route("OPTIONS /open HTTP/1.1\r\nOrigin: https://evil.example\r\n\r\n");
+  EXPECT_EQ(other.response.find("Access-Control-Allow-Origin"), std::string::npos);
+}
+
+TEST_F(Routes, HealthReadyMetrics) {
+  EXPECT_EQ(status_of(route("GET /healthz HTTP/1.1\r\n\r\n")), 200);
+  EXPECT_EQ(status_of(route("GET /readyz HTTP/1.1\r\n\r\n")), 200);
+  status_.ready = false;
+  EXPECT_EQ(status_of(route("GET /readyz HTTP/1.1\r\n\r\n")), 503);
+  RouteAction m = route("GET /metrics HTTP/1.1\r\n\r\n");
+  EXPECT_NE(m.response.find("ssegw_x 1"), std::string::npos);
+  EXPECT_EQ(status_of(route("POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n")), 405);
+}
+
+TEST(PublishResponse, CarriesTheId) {
+  std::string r = publish_response(PublishResult{true, "17", {}}, {}, true);
+  EXPECT_NE(r.find("{\"id\":\"17\"}"), std::string::npos);
+  EXPECT_EQ(r.substr(0, 12), "HTTP/1.1 200");
+}
+
+}  // namespace
+}  // namespace ssegw

@@ -1,0 +1,96 @@
+#include "gateway/output_queue.h"
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace ssegw {
+namespace {
+
+FrameRef frame(std::string bytes) {
+  return FrameRef::adopt(new Frame(1, Event{}, std::move(bytes), 0));
+}
+
+std::string drain(int fd) {
+  std::string out;
+  char buf[65536];
+  ssize_t n;
+  while ((n = recv(fd, buf, sizeof buf, MSG_DONTWAIT)) > 0) out.append(buf, static_cast<size_t>(n));
+  return out;
+}
+
+TEST(OutputQueue, WritesFramesInOrderAndSharesThem) {
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+  FrameRef shared = frame("data: x\n\n");
+  OutputQueue a, b;
+  a.push_owned("head\n");
+  a.push(shared);
+  b.push(shared);
+  size_t written = 0;
+  EXPECT_EQ(a.write_to(sv[0], &written), WriteResult::kDone);
+  EXPECT_EQ(written, 14u);
+  EXPECT_EQ(b.write_to(sv[0], &written), WriteResult::kDone);
+  EXPECT_EQ(drain(sv[1]), "head\ndata: x\n\ndata: x\n\n");
+  EXPECT_TRUE(a.empty());
+  close(sv[0]);
+  close(sv[1]);
+}
+
+TEST(OutputQueue, PartialWritesResumeMidFrame) {
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+  int small = 4096;
+  setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+  OutputQueue q;
+  std::string expected;
+  for (int i = 0; i < 200; ++i) {
+    std::string chunk(997, static_cast<char>('a' + i % 26));
+    expected += chunk;
+    q.push(frame(chunk));
+  }
+  std::string got;
+  size_t written = 0;
+  int rounds = 0;
+  while (!q.empty() && rounds++ < 10000) {
+    WriteResult r = q.write_to(sv[0], &written);
+    ASSERT_NE(r, WriteResult::kError);
+    got += drain(sv[1]);
+  }
+  got += drain(sv[1]);
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(q.bytes(), 0u);
+  close(sv[0]);
+  close(sv[1]);
+}
+
+TEST(OutputQueue, ClosedPeerIsAnError) {
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+  close(sv[1]);
+  OutputQueue q;
+  q.push_owned("x");
+  size_t written = 0;
+  EXPECT_EQ(q.write_to(sv[0], &written), WriteResult::kError);
+  close(sv[0]);
+}
+
+TEST(OutputQueue, AppendKeepsOrderAfterAPartialWrite) {
+  OutputQueue a, b;
+  a.push_owned("1");
+  b.push_owned("2");
+  b.push_owned("3");
+  a.append(std::move(b));
+  EXPECT_EQ(a.bytes(), 3u);
+  EXPECT_TRUE(b.empty());
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+  size_t written = 0;
+  a.write_to(sv[0], &written);
+  EXPECT_EQ(drain(sv[1]), "123");
+  close(sv[0]);
+  close(sv[1]);
+}
+
+}  // namespace
+}  // namespace ssegw
