@@ -4,6 +4,8 @@
 #include <random>
 #include <stdexcept>
 
+#include "gateway/log.h"
+
 namespace ssegw::kafka {
 namespace {
 
@@ -15,10 +17,23 @@ void set_property(rd_kafka_conf_t* conf, const std::string& key, const std::stri
   }
 }
 
+// librdkafka's own log lines, in the gateway's format rather than its "%3|..." one.
+void forward_log(const rd_kafka_t* client, int level, const char* facility, const char* text) {
+  LogLevel ours = level <= 3   ? LogLevel::kError
+                  : level <= 5 ? LogLevel::kWarn
+                  : level == 6 ? LogLevel::kInfo
+                               : LogLevel::kDebug;
+  // Connection failures are reported again, once and clearly, by the bridges' error callbacks.
+  if (ours == LogLevel::kError) ours = LogLevel::kWarn;
+  log_line(ours, "librdkafka",
+           {{"client", rd_kafka_name(client)}, {"facility", facility}, {"text", text}});
+}
+
 }  // namespace
 
 ConfPtr make_conf(const std::string& brokers, const Properties& defaults, const Properties& user) {
   ConfPtr conf(rd_kafka_conf_new());
+  rd_kafka_conf_set_log_cb(conf.get(), &forward_log);
   set_property(conf.get(), "bootstrap.servers", brokers);
   for (const auto& [key, value] : defaults) {
     if (!user.contains(key)) set_property(conf.get(), key, value);
