@@ -1,0 +1,291 @@
+// The sse-gateway binary with Kafka sources, sinks and backbones against the real broker the
+// fixture started; subscribers and publishers talk to it over HTTP like any client.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <map>
+#include <set>
+#include <thread>
+
+#include "tests/integration/kafka/kafka_test_client.h"
+#include "tests/support/http_client.h"
+#include "tests/support/process.h"
+
+namespace ssegw::testing {
+namespace {
+
+using namespace std::chrono_literals;
+namespace tk = ssegw::testing::kafka;
+
+bool wait_ready(uint16_t port, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (http_request(port, "GET", "/readyz").status == 200) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return false;
+}
+
+std::string kafka_source(const std::string& topic, const std::string& to, const std::string& extra = "") {
+  return "  - name: k\n"
+         "    type: kafka\n"
+         "    brokers: " + tk::bootstrap() + "\n"
+         "    topics: [" + topic + "]\n"
+         "    event_type: {header: type}\n"
+         "    to: " + to + "\n" + extra;
+}
+
+std::vector<tk::OutRecord> numbered(int count, int partitions, int first = 0) {
+  std::vector<tk::OutRecord> records;
+  for (int i = first; i < first + count; ++i) {
+    int p = i % partitions;
+    records.push_back({p, std::nullopt, "p" + std::to_string(p) + "-" + std::to_string(i),
+                       {{"type", i % 2 ? "odd" : "even"}}});
+  }
+  return records;
+}
+
+// Waits until the topic holds at least n records; returns them all.
+std::vector<tk::Record> wait_for_records(const std::string& topic, size_t n, std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::vector<tk::Record> records;
+  while (std::chrono::steady_clock::now() < deadline) {
+    records = tk::read_all(topic);
+    if (records.size() >= n) break;
+    std::this_thread::sleep_for(1s);
+  }
+  return records;
+}
+
+TEST(KafkaGateway, TenThousandMessagesOnThreePartitionsReachASubscriberInPartitionOrder) {
+  const std::string topic = tk::unique_topic("orders");
+  tk::create_topic(topic, 3);
+  GatewayProcess gw("server: {workers: 2}\nchannels:\n  - {path: /orders, history: 1000}\nsources:\n" +
+                    kafka_source(topic, "/orders"));
+  ASSERT_TRUE(wait_ready(gw.port(), 30s)) << gw.output();
+  SseClient sub(gw.port(), "/orders");
+  ASSERT_EQ(sub.status(), 200);
+  ASSERT_EQ(tk::produce(topic, numbered(10000, 3)), 10000u);
+
+  std::vector<SseEvent> events = sub.take(10000, 120s);
+  ASSERT_EQ(events.size(), 10000u) << gw.output();
+  std::map<int, int> last_index{{0, -1}, {1, -1}, {2, -1}};
+  std::set<std::string> ids;
+  for (const SseEvent& e : events) {
+    int p = e.data[1] - '0';
+    int i = std::stoi(e.data.substr(3));
+    EXPECT_EQ(i % 3, p);
+    EXPECT_GT(i, last_index[p]) << "partition " << p << " out of order";
+    last_index[p] = i;
+    EXPECT_EQ(e.type, i % 2 ? "odd" : "even");
+    EXPECT_TRUE(ids.insert(e.id).second) << "id repeated: " << e.id;
+  }
+  EXPECT_EQ(events.back().id.substr(events.back().id.find('@') + 1), "0:3334,1:3333,2:3333");
+  EXPECT_FALSE(sub.next(500ms).has_value());
+}
+
+TEST(KafkaGateway, ASubscriberOlderThanTheHistoryResumesFromKafka) {
+  const std::string topic = tk::unique_topic("resume");
+  tk::create_topic(topic, 3);
+  GatewayProcess gw("server: {workers: 2}\nchannels:\n  - {path: /r, history: 20}\nsources:\n" +
+                    kafka_source(topic, "/r"));
+  ASSERT_TRUE(wait_ready(gw.port(), 30s)) << gw.output();
+  std::string seen_id;
+  std::set<std::string> seen;
+  {
+    SseClient sub(gw.port(), "/r");
+    ASSERT_EQ(tk::produce(topic, numbered(50, 3)), 50u);
+    auto events = sub.take(50, 30s);
+    ASSERT_EQ(events.size(), 50u);
+    for (int i = 0; i < 10; ++i) seen.insert(events[i].data);
+    seen_id = events[9].id;
+  }
+  // 140 more than the subscriber saw, far beyond the 20 the channel keeps.
+  ASSERT_EQ(tk::produce(topic, numbered(100, 3, 50)), 100u);
+  SseClient back(gw.port(), "/r", {{"Last-Event-ID", seen_id}});
+  ASSERT_EQ(back.status(), 200);
+  auto replayed = back.take(140, 30s);
+  ASSERT_EQ(replayed.size(), 140u) << gw.output();
+  ASSERT_EQ(tk::produce(topic, numbered(10, 3, 150)), 10u);
+  auto live = back.take(10, 30s);
+  ASSERT_EQ(live.size(), 10u);
+  std::set<std::string> got;
+  std::map<int, int> last_index;
+  for (const auto& list : {replayed, live}) {
+    for (const SseEvent& e : list) {
+      EXPECT_TRUE(got.insert(e.data).second) << "twice: " << e.data;
+      EXPECT_FALSE(seen.contains(e.data)) << "already seen: " << e.data;
+      int p = e.data[1] - '0';
+      int i = std::stoi(e.data.substr(3));
+      EXPECT_GT(i, last_index.contains(p) ? last_index[p] : -1);
+      last_index[p] = i;
+    }
+  }
+  EXPECT_EQ(got.size() + seen.size(), 160u);
+  EXPECT_FALSE(back.next(500ms).has_value());
+}
+
+TEST(KafkaGateway, ASubscriberResumesFromKafkaAcrossAGatewayRestart) {
+  const std::string topic = tk::unique_topic("restart");
+  tk::create_topic(topic, 2);
+  const std::string config =
+      "server: {workers: 2}\nchannels:\n  - {path: /r, history: 1000}\nsources:\n" + kafka_source(topic, "/r");
+  std::string seen_id;
+  std::set<std::string> seen;
+  {
+    GatewayProcess gw(config);
+    ASSERT_TRUE(wait_ready(gw.port(), 30s)) << gw.output();
+    SseClient sub(gw.port(), "/r");
+    ASSERT_EQ(tk::produce(topic, numbered(30, 2)), 30u);
+    auto events = sub.take(30, 30s);
+    ASSERT_EQ(events.size(), 30u);
+    for (int i = 0; i < 20; ++i) seen.insert(events[i].data);
+    seen_id = events[19].id;
+    gw.process().signal(SIGKILL);
+  }
+  ASSERT_EQ(tk::produce(topic, numbered(20, 2, 30)), 20u);  // while no gateway runs
+  GatewayProcess gw(config);
+  ASSERT_TRUE(wait_ready(gw.port(), 30s)) << gw.output();
+  SseClient back(gw.port(), "/r", {{"Last-Event-ID", seen_id}});
+  auto events = back.take(30, 30s);
+  ASSERT_EQ(events.size(), 30u) << gw.output();
+  std::multiset<std::string> got;
+  for (const SseEvent& e : events) got.insert(e.data);
+  // Everything produced, less what the subscriber had: whichever partitions those came from.
+  std::multiset<std::string> want;
+  for (const auto& r : numbered(50, 2)) {
+    if (!seen.contains(r.value)) want.insert(r.value);
+  }
+  EXPECT_EQ(got, want);
+  EXPECT_FALSE(back.next(500ms).has_value());
+}
+
+TEST(KafkaGateway, SseUpstreamIntoKafkaIsExactlyOnceAcrossSigkill) {
+  const std::string topic = tk::unique_topic("prices");
+  tk::create_topic(topic, 1);
+  // The upstream: another gateway, which honours Last-Event-ID from its history.
+  GatewayProcess upstream("channels:\n  - {path: /prices, history: 20000, publish: true}\n");
+  const std::string relay_config =
+      "server: {workers: 1}\n"
+      "channels:\n  - {path: /prices, history: 100}\n"
+      "sources:\n"
+      "  - {name: market, type: sse, endpoint: 'http://127.0.0.1:" + std::to_string(upstream.port()) +
+      "/prices', to: /prices}\n"
+      "sinks:\n"
+      "  - name: prices-to-kafka\n"
+      "    type: kafka\n"
+      "    from: /prices\n"
+      "    brokers: " + tk::bootstrap() + "\n"
+      "    topic: " + topic + "\n"
+      "    key: {json: /symbol}\n";
+  auto publish_range = [&](int from, int to) {
+    for (int i = from; i < to; ++i) {
+      std::string data = "{\"symbol\":\"S" + std::to_string(i % 5) + "\",\"n\":" + std::to_string(i) + "}";
+      ASSERT_EQ(publish(upstream.port(), "/prices", data, "price").status, 200);
+    }
+  };
+  std::string upstream_ids_first;
+  {
+    GatewayProcess relay(relay_config);
+    ASSERT_TRUE(wait_ready(relay.port(), 30s)) << relay.output();
+    publish_range(0, 5000);
+    relay.process().signal(SIGKILL);  // mid-stream: the relay is still catching up or producing
+    relay.process().wait_exit(10s);
+  }
+  size_t before_restart = tk::read_all(topic).size();
+  EXPECT_LT(before_restart, 10000u);
+  std::thread rest([&] { publish_range(5000, 10000); });
+  GatewayProcess relay(relay_config);
+  rest.join();
+  auto records = wait_for_records(topic, 10000, 120s);
+  std::this_thread::sleep_for(2s);
+  records = tk::read_all(topic);
+  ASSERT_EQ(records.size(), 10000u) << "before restart: " << before_restart << "\n" << relay.output();
+  std::string previous;
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(records[i].value.find("\"n\":" + std::to_string(i) + "}") != std::string::npos, true)
+        << "record " << i << " is " << records[i].value;
+    EXPECT_EQ(records[i].header("type"), "price");
+    EXPECT_EQ(records[i].header("source"), "market");
+    EXPECT_EQ(records[i].key, "S" + std::to_string(i % 5));
+    ASSERT_TRUE(records[i].header("id"));
+    EXPECT_NE(*records[i].header("id"), previous);
+    previous = *records[i].header("id");
+  }
+}
+
+TEST(KafkaGateway, ABrokerOutageLosesNothingInEitherDirection) {
+  const std::string in = tk::unique_topic("in");
+  const std::string out = tk::unique_topic("out");
+  tk::create_topic(in, 2);
+  tk::create_topic(out, 1);
+  GatewayProcess gw("server: {workers: 2}\n"
+                    "channels:\n  - {path: /in, history: 5000}\n  - {path: /out, history: 5000, publish: true}\n"
+                    "sources:\n" + kafka_source(in, "/in") +
+                    "sinks:\n"
+                    "  - {name: out, type: kafka, from: /out, brokers: '" + tk::bootstrap() + "', topic: " + out + "}\n");
+  ASSERT_TRUE(wait_ready(gw.port(), 30s)) << gw.output();
+  SseClient sub(gw.port(), "/in");
+  auto publish_out = [&](int from, int to) {
+    for (int i = from; i < to; ++i) ASSERT_EQ(publish(gw.port(), "/out", "o" + std::to_string(i)).status, 200);
+  };
+  ASSERT_EQ(tk::produce(in, numbered(300, 2)), 300u);
+  publish_out(0, 300);
+  ASSERT_TRUE(tk::broker_command("stop"));
+  publish_out(300, 600);  // queued in the sink while the broker is away
+  std::this_thread::sleep_for(5s);
+  EXPECT_NE(http_request(gw.port(), "GET", "/readyz").status, 200) << "readyz should show the outage";
+  ASSERT_TRUE(tk::broker_command("start"));
+  ASSERT_EQ(tk::produce(in, numbered(300, 2, 300)), 300u);
+  publish_out(600, 900);
+
+  auto events = sub.take(600, 90s);
+  ASSERT_EQ(events.size(), 600u) << gw.output();
+  std::set<std::string> got;
+  for (const SseEvent& e : events) got.insert(e.data);
+  EXPECT_EQ(got.size(), 600u);
+  auto records = wait_for_records(out, 900, 90s);
+  ASSERT_EQ(records.size(), 900u) << gw.output();
+  for (size_t i = 0; i < records.size(); ++i) EXPECT_EQ(records[i].value, "o" + std::to_string(i));
+  EXPECT_TRUE(wait_ready(gw.port(), 30s));
+}
+
+TEST(KafkaGateway, TwoGatewaysShareABackboneAndASubscriberMovesBetweenThem) {
+  const std::string topic = tk::unique_topic("gw-events");
+  tk::create_topic(topic, 1);
+  const std::string config = "server: {workers: 2}\nchannels:\n  - path: /events\n    publish: true\n"
+                             "    history: 1000\n    backbone: {kafka: {brokers: '" + tk::bootstrap() +
+                             "', topic: " + topic + "}}\n";
+  GatewayProcess a(config);
+  GatewayProcess b(config);
+  ASSERT_TRUE(wait_ready(a.port(), 30s)) << a.output();
+  ASSERT_TRUE(wait_ready(b.port(), 30s)) << b.output();
+  SseClient on_a(a.port(), "/events");
+  SseClient on_b(b.port(), "/events");
+  std::vector<std::string> answered;
+  for (int i = 0; i < 20; ++i) {
+    HttpResponse r = publish(i % 2 ? b.port() : a.port(), "/events", "m" + std::to_string(i), "t");
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  auto from_a = on_a.take(20, 30s);
+  auto from_b = on_b.take(20, 30s);
+  ASSERT_EQ(from_a.size(), 20u) << a.output();
+  ASSERT_EQ(from_b.size(), 20u) << b.output();
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(from_a[i].data, "m" + std::to_string(i));
+    EXPECT_EQ(from_a[i].type, "t");
+    EXPECT_EQ(from_a[i].id, from_b[i].id);
+    EXPECT_EQ(from_b[i].data, from_a[i].data);
+  }
+  // Move: the subscriber had 20 from A, more are published, it reconnects to B.
+  on_a.close();
+  for (int i = 20; i < 30; ++i) ASSERT_EQ(publish(a.port(), "/events", "m" + std::to_string(i), "t").status, 200);
+  SseClient moved(b.port(), "/events", {{"Last-Event-ID", from_a.back().id}});
+  auto rest = moved.take(10, 30s);
+  ASSERT_EQ(rest.size(), 10u);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(rest[i].data, "m" + std::to_string(20 + i));
+  EXPECT_FALSE(moved.next(500ms).has_value());
+}
+
+}  // namespace
+}  // namespace ssegw::testing
