@@ -74,7 +74,7 @@ build_mercure() {
 
 build_tools() {
   log "building sse-gateway, sse_load and sse_publish in $BUILD_DIR"
-  cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DSSEGW_BUILD_TESTS=OFF \
+  cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSSEGW_BUILD_TESTS=OFF \
     >"$BUILD_DIR/cmake.log" 2>&1 || { tail -20 "$BUILD_DIR/cmake.log" >&2; exit 1; }
   cmake --build "$BUILD_DIR" -j"$JOBS" --target sse_load sse_publish >"$BUILD_DIR/build.log" 2>&1 ||
     { tail -30 "$BUILD_DIR/build.log" >&2; exit 1; }

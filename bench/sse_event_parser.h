@@ -16,6 +16,7 @@ class SseEventParser {
   template <class OnEvent>
   void feed(std::string_view chunk, OnEvent&& on_event);
 
+  // Comment lines plus events that carried no data: the keep-alives of the various servers.
   uint64_t comments() const { return comments_; }
 
  private:
@@ -25,6 +26,7 @@ class SseEventParser {
   std::string partial_line_;
   std::string data_;
   bool has_data_ = false;
+  bool had_fields_ = false;  // the event being read has some field, maybe not data
   bool skip_lf_ = false;  // the previous chunk ended with CR; a leading LF belongs to it
   uint64_t comments_ = 0;
 };
@@ -65,7 +67,12 @@ void SseEventParser::feed(std::string_view chunk, OnEvent&& on_event) {
 template <class OnEvent>
 void SseEventParser::process_line(std::string_view line, OnEvent& on_event) {
   if (line.empty()) {
-    if (has_data_) on_event(std::string_view(data_));
+    if (has_data_) {
+      on_event(std::string_view(data_));
+    } else if (had_fields_) {
+      ++comments_;  // an event without data (Nchan's "event: ping") is a heartbeat too
+    }
+    had_fields_ = false;
     data_.clear();
     has_data_ = false;
     return;
@@ -74,6 +81,7 @@ void SseEventParser::process_line(std::string_view line, OnEvent& on_event) {
     ++comments_;
     return;
   }
+  had_fields_ = true;
   const size_t colon = line.find(':');
   const std::string_view field = line.substr(0, colon);
   if (field != "data") return;

@@ -60,6 +60,8 @@ bool parse_options(int argc, char** argv, LoadOptions& o) {
       o.duration_s = std::stod(value);
     else if (key == "--grace")
       o.grace_s = std::stod(value);
+    else if (key == "--grace-max")
+      o.grace_max_s = std::stod(value);
     else if (key == "--threads")
       o.threads = std::max(1, std::stoi(value));
     else if (key == "--source-first")
@@ -76,6 +78,8 @@ bool parse_options(int argc, char** argv, LoadOptions& o) {
       o.first_seq = std::stoull(value);
     else if (key == "--label")
       o.label = value;
+    else if (key == "--retries")
+      o.retries = std::stoi(value);
     else {
       std::cerr << "sse_load: unknown option " << key << "\n";
       return false;

@@ -37,6 +37,7 @@ class Context:
         self.heartbeat_s = a.heartbeat
         self.payload_size = a.payload_size
         self.grace_s = 2.0
+        a.build_dir = os.path.abspath(a.build_dir)
         self.gateway_bin = os.path.join(a.build_dir, "sse-gateway")
         self.load_bin = os.path.join(a.build_dir, "bench", "sse_load")
         self.publish_bin = os.path.join(a.build_dir, "bench", "sse_publish")

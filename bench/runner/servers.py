@@ -336,7 +336,15 @@ class Mercure(Server):
 
     def version(self):
         out = subprocess.run([self.ctx.mercure_bin, "version"], capture_output=True, text=True)
-        return "mercure (caddy " + (out.stdout or out.stderr).strip().split(" ")[0] + ")"
+        caddy = (out.stdout or out.stderr).strip().split(" ")[0]
+        mercure = "?"
+        go_mod = os.path.join(os.path.dirname(os.path.dirname(self.ctx.mercure_bin)),
+                              "mercure-src", "go.mod")
+        if os.path.exists(go_mod):
+            for line in open(go_mod):
+                if "github.com/dunglas/mercure/caddy " in line:
+                    mercure = line.split()[-1]
+        return f"Mercure {mercure} (Caddy {caddy})"
 
     def sub_url(self):
         return f"http://127.0.0.1:{self.port}/.well-known/mercure?topic={CHANNEL}"
