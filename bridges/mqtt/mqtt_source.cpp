@@ -114,8 +114,13 @@ void MqttSource::wait_until_accepting(const std::shared_ptr<Channel>& channel) {
   pauses_.fetch_add(1, std::memory_order_relaxed);
   board_.set_state(BridgeState::kBackingOff,
                    "paused: channel " + channel->path() + " held by a sink");
+  // With a clean session the broker forgets us while we are away; say so, since messages
+  // published during the pause are then lost upstream.
   log_warn("mqtt source paused: channel held by a slow sink, disconnected from the broker",
-           {{"bridge", config_.name}, {"channel", channel->path()}});
+           {{"bridge", config_.name},
+            {"channel", channel->path()},
+            {"broker_keeps_messages",
+             config_.connection.clean_session ? "no (clean_session: true)" : "yes"}});
   while (!channel->accepting()) {
     if (!link_->sleep(std::chrono::milliseconds(50))) return;
   }
@@ -144,7 +149,10 @@ std::shared_ptr<Channel> MqttSource::channel_for(const std::string& topic) {
     refused_topics_.fetch_add(1, std::memory_order_relaxed);
     if (log_allowed(last_unsafe_log_))
       log_warn("mqtt topic refused: it cannot make a safe channel path",
-               {{"bridge", config_.name}, {"topic", topic_as_event_type(topic)}, {"reason", why}});
+               {{"bridge", config_.name},
+                {"topic", topic_as_event_type(topic)},
+                {"reason", why},
+                {"refused_total", std::to_string(refused_topics_.load())}});
     return nullptr;
   }
   std::shared_ptr<Channel> channel =
