@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <atomic>
+#include <iostream>
 #include <map>
 #include <set>
 #include <thread>
@@ -26,27 +28,36 @@ bool wait_ready(uint16_t port, std::chrono::milliseconds timeout) {
   return false;
 }
 
-std::string kafka_source(const std::string& topic, const std::string& to, const std::string& extra = "") {
+std::string kafka_source(const std::string& topic, const std::string& to,
+                         const std::string& extra = "") {
   return "  - name: k\n"
          "    type: kafka\n"
-         "    brokers: " + tk::bootstrap() + "\n"
-         "    topics: [" + topic + "]\n"
+         "    brokers: " +
+         tk::bootstrap() +
+         "\n"
+         "    topics: [" +
+         topic +
+         "]\n"
          "    event_type: {header: type}\n"
-         "    to: " + to + "\n" + extra;
+         "    to: " +
+         to + "\n" + extra;
 }
 
 std::vector<tk::OutRecord> numbered(int count, int partitions, int first = 0) {
   std::vector<tk::OutRecord> records;
   for (int i = first; i < first + count; ++i) {
     int p = i % partitions;
-    records.push_back({p, std::nullopt, "p" + std::to_string(p) + "-" + std::to_string(i),
+    records.push_back({p,
+                       std::nullopt,
+                       "p" + std::to_string(p) + "-" + std::to_string(i),
                        {{"type", i % 2 ? "odd" : "even"}}});
   }
   return records;
 }
 
 // Waits until the topic holds at least n records; returns them all.
-std::vector<tk::Record> wait_for_records(const std::string& topic, size_t n, std::chrono::seconds timeout) {
+std::vector<tk::Record> wait_for_records(const std::string& topic, size_t n,
+                                         std::chrono::seconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::vector<tk::Record> records;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -60,8 +71,9 @@ std::vector<tk::Record> wait_for_records(const std::string& topic, size_t n, std
 TEST(KafkaGateway, TenThousandMessagesOnThreePartitionsReachASubscriberInPartitionOrder) {
   const std::string topic = tk::unique_topic("orders");
   tk::create_topic(topic, 3);
-  GatewayProcess gw("server: {workers: 2}\nchannels:\n  - {path: /orders, history: 1000}\nsources:\n" +
-                    kafka_source(topic, "/orders"));
+  GatewayProcess gw(
+      "server: {workers: 2}\nchannels:\n  - {path: /orders, history: 1000}\nsources:\n" +
+      kafka_source(topic, "/orders"));
   ASSERT_TRUE(wait_ready(gw.port(), 30s)) << gw.output();
   SseClient sub(gw.port(), "/orders");
   ASSERT_EQ(sub.status(), 200);
@@ -129,7 +141,8 @@ TEST(KafkaGateway, ASubscriberResumesFromKafkaAcrossAGatewayRestart) {
   const std::string topic = tk::unique_topic("restart");
   tk::create_topic(topic, 2);
   const std::string config =
-      "server: {workers: 2}\nchannels:\n  - {path: /r, history: 1000}\nsources:\n" + kafka_source(topic, "/r");
+      "server: {workers: 2}\nchannels:\n  - {path: /r, history: 1000}\nsources:\n" +
+      kafka_source(topic, "/r");
   std::string seen_id;
   std::set<std::string> seen;
   {
@@ -169,38 +182,58 @@ TEST(KafkaGateway, SseUpstreamIntoKafkaIsExactlyOnceAcrossSigkill) {
       "server: {workers: 1}\n"
       "channels:\n  - {path: /prices, history: 100}\n"
       "sources:\n"
-      "  - {name: market, type: sse, endpoint: 'http://127.0.0.1:" + std::to_string(upstream.port()) +
+      "  - {name: market, type: sse, endpoint: 'http://127.0.0.1:" +
+      std::to_string(upstream.port()) +
       "/prices', to: /prices}\n"
       "sinks:\n"
       "  - name: prices-to-kafka\n"
       "    type: kafka\n"
       "    from: /prices\n"
-      "    brokers: " + tk::bootstrap() + "\n"
-      "    topic: " + topic + "\n"
+      "    brokers: " +
+      tk::bootstrap() +
+      "\n"
+      "    topic: " +
+      topic +
+      "\n"
       "    key: {json: /symbol}\n";
-  auto publish_range = [&](int from, int to) {
-    for (int i = from; i < to; ++i) {
-      std::string data = "{\"symbol\":\"S" + std::to_string(i % 5) + "\",\"n\":" + std::to_string(i) + "}";
-      ASSERT_EQ(publish(upstream.port(), "/prices", data, "price").status, 200);
+  // The upstream keeps publishing throughout; the relay is killed while events flow.
+  std::atomic<int> published{0};
+  std::atomic<bool> go{false};
+  std::thread publisher([&] {
+    while (!go) std::this_thread::sleep_for(5ms);
+    for (int i = 0; i < 10000; ++i) {
+      std::string data =
+          "{\"symbol\":\"S" + std::to_string(i % 5) + "\",\"n\":" + std::to_string(i) + "}";
+      if (publish(upstream.port(), "/prices", data, "price").status != 200) break;
+      published = i + 1;
+      // Paced (about 10,000 in 3 s or more) so the relay is killed with events in flight.
+      if (i % 10 == 0) std::this_thread::sleep_for(3ms);
     }
-  };
-  std::string upstream_ids_first;
+  });
+  size_t at_kill = 0;
+  int published_at_kill = 0;
   {
     GatewayProcess relay(relay_config);
-    ASSERT_TRUE(wait_ready(relay.port(), 30s)) << relay.output();
-    publish_range(0, 5000);
-    relay.process().signal(SIGKILL);  // mid-stream: the relay is still catching up or producing
+    if (!wait_ready(relay.port(), 30s)) ADD_FAILURE() << relay.output();
+    go = true;
+    while (published < 4000) std::this_thread::sleep_for(2ms);
+    relay.process().signal(SIGKILL);
+    published_at_kill = published;
     relay.process().wait_exit(10s);
   }
-  size_t before_restart = tk::read_all(topic).size();
-  EXPECT_LT(before_restart, 10000u);
-  std::thread rest([&] { publish_range(5000, 10000); });
+  at_kill = tk::read_all(topic).size();
   GatewayProcess relay(relay_config);
-  rest.join();
+  publisher.join();
+  ASSERT_EQ(published, 10000);
   auto records = wait_for_records(topic, 10000, 120s);
-  std::this_thread::sleep_for(2s);
+  std::this_thread::sleep_for(2s);  // anything extra would show up now
   records = tk::read_all(topic);
-  ASSERT_EQ(records.size(), 10000u) << "before restart: " << before_restart << "\n" << relay.output();
+  std::cout << "topic held " << at_kill << " records after the SIGKILL at " << published_at_kill
+            << " upstream events\n";
+  EXPECT_GT(at_kill, 0u);
+  EXPECT_LT(at_kill, 10000u);
+  EXPECT_NE(relay.output().find("resume point"), std::string::npos) << relay.output();
+  ASSERT_EQ(records.size(), 10000u) << relay.output();
   std::string previous;
   for (size_t i = 0; i < records.size(); ++i) {
     EXPECT_EQ(records[i].value.find("\"n\":" + std::to_string(i) + "}") != std::string::npos, true)
@@ -219,22 +252,27 @@ TEST(KafkaGateway, ABrokerOutageLosesNothingInEitherDirection) {
   const std::string out = tk::unique_topic("out");
   tk::create_topic(in, 2);
   tk::create_topic(out, 1);
-  GatewayProcess gw("server: {workers: 2}\n"
-                    "channels:\n  - {path: /in, history: 5000}\n  - {path: /out, history: 5000, publish: true}\n"
-                    "sources:\n" + kafka_source(in, "/in") +
-                    "sinks:\n"
-                    "  - {name: out, type: kafka, from: /out, brokers: '" + tk::bootstrap() + "', topic: " + out + "}\n");
+  GatewayProcess gw(
+      "server: {workers: 2}\n"
+      "channels:\n  - {path: /in, history: 5000}\n  - {path: /out, history: 5000, publish: true}\n"
+      "sources:\n" +
+      kafka_source(in, "/in") +
+      "sinks:\n"
+      "  - {name: out, type: kafka, from: /out, brokers: '" +
+      tk::bootstrap() + "', topic: " + out + "}\n");
   ASSERT_TRUE(wait_ready(gw.port(), 30s)) << gw.output();
   SseClient sub(gw.port(), "/in");
   auto publish_out = [&](int from, int to) {
-    for (int i = from; i < to; ++i) ASSERT_EQ(publish(gw.port(), "/out", "o" + std::to_string(i)).status, 200);
+    for (int i = from; i < to; ++i)
+      ASSERT_EQ(publish(gw.port(), "/out", "o" + std::to_string(i)).status, 200);
   };
   ASSERT_EQ(tk::produce(in, numbered(300, 2)), 300u);
   publish_out(0, 300);
   ASSERT_TRUE(tk::broker_command("stop"));
   publish_out(300, 600);  // queued in the sink while the broker is away
   std::this_thread::sleep_for(5s);
-  EXPECT_NE(http_request(gw.port(), "GET", "/readyz").status, 200) << "readyz should show the outage";
+  EXPECT_NE(http_request(gw.port(), "GET", "/readyz").status, 200)
+      << "readyz should show the outage";
   ASSERT_TRUE(tk::broker_command("start"));
   ASSERT_EQ(tk::produce(in, numbered(300, 2, 300)), 300u);
   publish_out(600, 900);
@@ -253,9 +291,10 @@ TEST(KafkaGateway, ABrokerOutageLosesNothingInEitherDirection) {
 TEST(KafkaGateway, TwoGatewaysShareABackboneAndASubscriberMovesBetweenThem) {
   const std::string topic = tk::unique_topic("gw-events");
   tk::create_topic(topic, 1);
-  const std::string config = "server: {workers: 2}\nchannels:\n  - path: /events\n    publish: true\n"
-                             "    history: 1000\n    backbone: {kafka: {brokers: '" + tk::bootstrap() +
-                             "', topic: " + topic + "}}\n";
+  const std::string config =
+      "server: {workers: 2}\nchannels:\n  - path: /events\n    publish: true\n"
+      "    history: 1000\n    backbone: {kafka: {brokers: '" +
+      tk::bootstrap() + "', topic: " + topic + "}}\n";
   GatewayProcess a(config);
   GatewayProcess b(config);
   ASSERT_TRUE(wait_ready(a.port(), 30s)) << a.output();
@@ -279,7 +318,8 @@ TEST(KafkaGateway, TwoGatewaysShareABackboneAndASubscriberMovesBetweenThem) {
   }
   // Move: the subscriber had 20 from A, more are published, it reconnects to B.
   on_a.close();
-  for (int i = 20; i < 30; ++i) ASSERT_EQ(publish(a.port(), "/events", "m" + std::to_string(i), "t").status, 200);
+  for (int i = 20; i < 30; ++i)
+    ASSERT_EQ(publish(a.port(), "/events", "m" + std::to_string(i), "t").status, 200);
   SseClient moved(b.port(), "/events", {{"Last-Event-ID", from_a.back().id}});
   auto rest = moved.take(10, 30s);
   ASSERT_EQ(rest.size(), 10u);
