@@ -7,6 +7,8 @@ const os = require('node:os');
 const path = require('node:path');
 
 const LISTENING = /listening on 127\.0\.0\.1:(\d+)/;
+// What AddressSanitizer, LeakSanitizer and UBSan print when the binary is a sanitizer build.
+const SANITIZER_REPORT = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/;
 
 // Gateways still running when the test process exits (a failed assertion, a timeout) are
 // killed by PID so no stray gateway outlives the suite.
@@ -123,6 +125,18 @@ class GatewayProcess {
       result = { ...(await this.exited), overdue: true };
     }
     fs.rmSync(this.dir, { recursive: true, force: true });
+    return result;
+  }
+
+  // The end of every test: SIGTERM must drain and exit 0, with no sanitizer report.
+  async stopCleanly() {
+    const result = await this.stop('SIGTERM');
+    if (SANITIZER_REPORT.test(this.stderr)) {
+      throw new Error(`the gateway's sanitizer reported a problem:\n${this.stderr}`);
+    }
+    if (result.code !== 0 || result.overdue) {
+      throw new Error(`SIGTERM ended the gateway with ${JSON.stringify(result)}; stderr:\n${this.stderr}`);
+    }
     return result;
   }
 }

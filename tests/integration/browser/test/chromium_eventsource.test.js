@@ -64,7 +64,7 @@ async function waitForReceived(page, count, timeout = 15000) {
 
 async function startGateway(t, config, options) {
   const gateway = await GatewayProcess.start(config, options);
-  t.after(() => gateway.stop('SIGKILL'));
+  t.after(() => gateway.stopCleanly());
   return gateway;
 }
 

@@ -21,7 +21,7 @@ function gatewayConfig({ heartbeat = '15s', retryMs = 3000 } = {}) {
 
 async function startGateway(t, config = gatewayConfig()) {
   const gateway = await GatewayProcess.start(config);
-  t.after(() => gateway.stop('SIGKILL'));
+  t.after(() => gateway.stopCleanly());
   return gateway;
 }
 

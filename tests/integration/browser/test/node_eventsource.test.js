@@ -21,7 +21,7 @@ function gatewayConfig({ retryMs = 200 } = {}) {
 
 async function startGateway(t, config = gatewayConfig()) {
   const gateway = await GatewayProcess.start(config);
-  t.after(() => gateway.stop('SIGKILL'));
+  t.after(() => gateway.stopCleanly());
   return gateway;
 }
 
