@@ -37,6 +37,10 @@ class Context:
         self.heartbeat_s = a.heartbeat
         self.payload_size = a.payload_size
         self.grace_s = 2.0
+        # Pushpin's handler throttles deliveries (message_rate, default 2500/s): raised here; a
+        # larger message_hwm than its default 25000 made it deliver far less in trials here.
+        self.pushpin_message_rate = int(os.environ.get("PUSHPIN_MESSAGE_RATE", "1000000"))
+        self.pushpin_message_hwm = int(os.environ.get("PUSHPIN_MESSAGE_HWM", "25000"))
         a.build_dir = os.path.abspath(a.build_dir)
         self.gateway_bin = os.path.join(a.build_dir, "sse-gateway")
         self.load_bin = os.path.join(a.build_dir, "bench", "sse_load")

@@ -292,8 +292,8 @@ push_in_http_addr=127.0.0.1
 push_in_http_port={self.control_port}
 stats_spec=ipc://{{rundir}}/{{ipc_prefix}}stats
 command_spec=tcp://127.0.0.1:18093
-message_rate=1000000
-message_hwm=1000000
+message_rate={self.ctx.pushpin_message_rate}
+message_hwm={self.ctx.pushpin_message_hwm}
 message_wait=5000
 id_cache_ttl=60
 connection_subscription_max=20
@@ -342,8 +342,9 @@ class Mercure(Server):
                               "mercure-src", "go.mod")
         if os.path.exists(go_mod):
             for line in open(go_mod):
-                if "github.com/dunglas/mercure/caddy " in line:
-                    mercure = line.split()[-1]
+                words = line.split()
+                if "github.com/dunglas/mercure/caddy" in words:
+                    mercure = words[words.index("github.com/dunglas/mercure/caddy") + 1]
         return f"Mercure {mercure} (Caddy {caddy})"
 
     def sub_url(self):
