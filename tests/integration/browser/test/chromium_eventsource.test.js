@@ -187,10 +187,12 @@ test('after its connection drops, EventSource reconnects with Last-Event-ID and 
   await waitForReceived(page, 3);
 
   proxy.hold();
+  const droppedAt = Date.now();
   assert.equal(proxy.dropAll(), 1, 'the page had one connection to cut');
   await publishAll(gateway, ['gap-1', 'gap-2', 'gap-3', 'gap-4', 'gap-5']);
   // The browser reconnects by itself (retry: 200); its request waits in the proxy.
-  await waitUntil(() => proxy.pending.length > 0, { what: 'the browser to reconnect' });
+  await waitUntil(() => proxy.pending.length > 0, { what: 'the browser to reconnect', intervalMs: 5 });
+  t.diagnostic(`Chromium reconnected ${Date.now() - droppedAt} ms after the drop (retry: 200)`);
   await page.waitForFunction(() => window.errorStates.includes(0), null, { timeout: 5000 });
   proxy.release();
   await waitForReceived(page, 8);
