@@ -103,6 +103,10 @@ bool covered_by(const Cut& a, const Cut& b) {
   return order == CutOrder::kBefore || order == CutOrder::kSame;
 }
 
+bool has_seen(const Position& seen, const Position& event) {
+  return offset_in(seen.cut, event.own) >= offset_in(event.cut, event.own);
+}
+
 Cut cut_before_event(const Position& position) {
   Cut cut = position.cut;
   auto it = cut.find(position.own);

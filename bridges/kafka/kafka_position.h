@@ -46,6 +46,11 @@ CutOrder compare_cuts(const Cut& a, const Cut& b);
 // True if every event covered by `a` is covered by `b` (a <= b component-wise).
 bool covered_by(const Cut& a, const Cut& b);
 
+// True if a subscriber whose last id is `seen` has had the event whose id is `event`: its
+// cut is past the event's offset in the event's own partition. Works across gateways whose
+// ids for the same events differ because they interleaved the partitions differently.
+bool has_seen(const Position& seen, const Position& event);
+
 // The cut just before the event itself: its own partition one offset lower.
 Cut cut_before_event(const Position& position);
 

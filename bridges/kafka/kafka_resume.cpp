@@ -102,6 +102,13 @@ bool KafkaResumeProvider::understands(std::string_view last_event_id) const {
   return true;
 }
 
+bool KafkaResumeProvider::covers(std::string_view last_event_id, std::string_view frame_id) const {
+  auto subscriber = decode_position(last_event_id);
+  auto frame = decode_position(frame_id);
+  if (!subscriber || !frame) return false;
+  return has_seen(*subscriber, *frame);
+}
+
 void KafkaResumeProvider::fetch(std::string after_id, std::string before_id, std::string through_id,
                                 std::function<void(bool, std::vector<Event>)> done) {
   std::unique_lock lock(mu_);

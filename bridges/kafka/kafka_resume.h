@@ -34,6 +34,12 @@ class KafkaResumeProvider : public ResumeProvider {
   void fetch(std::string after_id, std::string before_id, std::string through_id,
              std::function<void(bool ok, std::vector<Event> events)> done) override;
 
+  // True when the subscriber holding last_event_id has already seen the frame with frame_id:
+  // ids that are not byte-equal may still name the same events (another gateway's
+  // interleaving of the partitions), so the worker should drop covered frames from the
+  // history replay and from the live stream rather than send them twice.
+  bool covers(std::string_view last_event_id, std::string_view frame_id) const;
+
   // The work of one fetch, on the calling thread (public for tests).
   bool fetch_now(const std::string& after_id, const std::string& before_id,
                  const std::string& through_id, std::vector<Event>& events);

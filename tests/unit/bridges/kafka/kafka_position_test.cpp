@@ -76,5 +76,21 @@ TEST(KafkaPosition, CutBeforeEventLowersOnlyItsOwnPartition) {
   EXPECT_EQ(cut_before_event(*p), expected);
 }
 
+TEST(KafkaPosition, HasSeenLooksOnlyAtTheEventsOwnPartition) {
+  // Gateway A read p0 then p1; gateway B read p1 then p0: different ids, same events.
+  auto seen_on_a = decode_position("0@0:5,1:3");
+  auto b_event_p1 = decode_position("1@0:2,1:3");  // p1 offset 2, B had read less of p0
+  auto b_event_p0 = decode_position("0@0:5,1:3");
+  auto b_later = decode_position("1@0:5,1:4");
+  ASSERT_TRUE(seen_on_a && b_event_p1 && b_event_p0 && b_later);
+  EXPECT_TRUE(has_seen(*seen_on_a, *b_event_p1));
+  EXPECT_TRUE(has_seen(*seen_on_a, *b_event_p0));
+  EXPECT_FALSE(has_seen(*seen_on_a, *b_later));
+  // A partition the subscriber never heard of: not seen.
+  auto other_topic = decode_position("1.0@0:5,1.0:1");
+  ASSERT_TRUE(other_topic);
+  EXPECT_FALSE(has_seen(*seen_on_a, *other_topic));
+}
+
 }  // namespace
 }  // namespace ssegw::kafka
