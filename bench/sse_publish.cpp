@@ -236,11 +236,13 @@ int Publisher::run() {
     }
     const uint64_t due_us =
         start_us_ + static_cast<uint64_t>(static_cast<double>(sent_) * 1e6 / o_.rate);
+    bool sent_one = false;
     if (sending && now >= due_us) {
       for (auto& c : conns_) {
         if (c.fd >= 0 && c.connected && !c.busy) {
           max_lag_us_ = std::max(max_lag_us_, now - due_us);
           send_next(c, now);
+          sent_one = true;
           break;
         }
       }
@@ -248,7 +250,10 @@ int Publisher::run() {
     int timeout_ms = 20;
     if (sending && due_us > now)
       timeout_ms = static_cast<int>(std::min<uint64_t>((due_us - now) / 1000, 20));
-    if (sending && due_us <= now) timeout_ms = 0;
+    // Behind schedule: go round again at once, unless every connection is busy, in which case
+    // only a response (or a reconnect timer) can let the next event go.
+    if (sending && due_us <= now && sent_one) timeout_ms = 0;
+    if (sending && due_us <= now && !sent_one) timeout_ms = 5;
     const int n = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), timeout_ms);
     now = monotonic_us();
     for (int i = 0; i < n; ++i) {
