@@ -1,5 +1,6 @@
 // sse_load: opens many SSE subscriptions to one URL and measures what arrives.
 // See bench/README.md for the payload format and how the runner combines several processes.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <bit>
@@ -268,16 +269,20 @@ int run(int argc, char** argv) {
           : 0.0;
   const double rate = window_s > 0 ? static_cast<double>(total.deliveries) / window_s : 0.0;
 
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const double cpu_s = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                       static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
   std::ostringstream json;
-  json << "{\"tool\":\"sse_load\",\"label\":\"" << json_escape(options.label)
-       << "\",\"connections\":" << options.connections << ",\"connected\":" << total.connected
-       << ",\"failed\":" << total.failed << ",\"retried\":" << total.retried
-       << ",\"dropped\":" << total.dropped << ",\"deliveries\":" << total.deliveries
-       << ",\"unparsed\":" << total.unparsed << ",\"comments\":" << total.comments
-       << ",\"bytes\":" << total.body_bytes << ",\"final_seq\":" << final_seq
-       << ",\"expected\":" << loss.expected << ",\"delivered\":" << loss.delivered
-       << ",\"lost\":" << loss.lost << ",\"duplicates\":" << loss.duplicates
-       << ",\"subs_with_loss\":" << loss.subs_with_loss
+  json << "{\"tool\":\"sse_load\",\"cpu_s\":" << cpu_s << ",\"label\":\""
+       << json_escape(options.label) << "\",\"connections\":" << options.connections
+       << ",\"connected\":" << total.connected << ",\"failed\":" << total.failed
+       << ",\"retried\":" << total.retried << ",\"dropped\":" << total.dropped
+       << ",\"deliveries\":" << total.deliveries << ",\"unparsed\":" << total.unparsed
+       << ",\"comments\":" << total.comments << ",\"bytes\":" << total.body_bytes
+       << ",\"final_seq\":" << final_seq << ",\"expected\":" << loss.expected
+       << ",\"delivered\":" << loss.delivered << ",\"lost\":" << loss.lost
+       << ",\"duplicates\":" << loss.duplicates << ",\"subs_with_loss\":" << loss.subs_with_loss
        << ",\"subs_with_duplicates\":" << loss.subs_with_duplicates << ",\"silent\":" << loss.silent
        << ",\"first_event_us\":" << total.first_event_us
        << ",\"last_event_us\":" << total.last_event_us << ",\"ready_us\":" << ready_us

@@ -114,6 +114,7 @@ def plot(number, results, path):
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        import matplotlib.ticker
     except ImportError:
         return False
     ran = [r for r in results if "not_run" not in r]
@@ -139,14 +140,17 @@ def plot(number, results, path):
             left.bar(xs, [max(m[label], 1) / 1000 for m in merged], width, label=label)
         left.set_xticks([j + 0.3 for j in range(len(ran))], names)
         left.set_yscale("log")
+        left.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
         left.set_ylabel("publish -> receive latency (ms)")
         left.legend()
         for name, m in zip(names, merged):
-            series = m["per_second"]
+            series = list(m["per_second"])
             while series and series[-1] == 0:
-                series = series[:-1]
+                series.pop()
+            while series and series[0] == 0:  # the ramp; align every server on its first event
+                series.pop(0)
             right.plot(range(len(series)), series, label=name)
-        right.set_xlabel("seconds since the load client started")
+        right.set_xlabel("seconds since the first delivery")
         right.set_ylabel("deliveries per second")
         right.legend()
     fig.tight_layout()
