@@ -52,6 +52,7 @@ def merge(result):
         for k, v in x.get("errors", {}).items():
             errors[k] = errors.get(k, 0) + v
     m["errors"] = errors
+    m["client_cpu_s"] = sum(x.get("cpu_s", 0) for x in loads)
     return m
 
 
@@ -101,11 +102,19 @@ def table(number, results):
         if m["errors"]:
             top = sorted(m["errors"].items(), key=lambda kv: -kv[1])[:3]
             notes.append(f"{r['server']}: " + ", ".join(f"{k} x{v}" for k, v in top))
+        if "server_exited" in r:
+            notes.append(f"{r['server']}: the server exited during the run "
+                         f"(status {r['server_exited']})")
+        if number in (4, 5) and m["connected"]:
+            notes.append(f"{r['server']}: kernel slab grew {r.get('slab_delta', 0) / 1024 / m['connected']:.1f} "
+                         "KiB per connection (both ends, machine-wide)")
+        if m["client_cpu_s"] and number != 4:
+            notes.append(f"{r['server']}: load clients used {m['client_cpu_s']:.1f} s of CPU")
         if number == 4 and m["connected"]:
             notes.append(f"{r['server']}: {m['comments'] / m['connected']:.1f} comment lines "
                          f"(heartbeats) per subscriber in {r['window_s']:.0f} s idle")
     if notes:
-        lines += ["", "Connection errors and heartbeats: " + "; ".join(notes) + "."]
+        lines += ["", "Notes: " + "; ".join(notes) + "."]
     return "\n".join(lines) + "\n"
 
 

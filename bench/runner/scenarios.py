@@ -98,6 +98,7 @@ def measure(ctx, spec, subs, rate, server, workdir, raw_dir, result):
     sampler = Sampler(server.accounted_pids())
     time.sleep(1.0)
     base = sampler.sample()
+    slab_base = proc_stats.kernel_slab_bytes()
     ramp_s = subs / ctx.connect_rate
     window_s = ctx.duration_s if rate else max(ctx.duration_s, ctx.heartbeat_s + 3)
     bound_s = ramp_s + 30 + window_s + ctx.grace_s + 15
@@ -109,6 +110,7 @@ def measure(ctx, spec, subs, rate, server, workdir, raw_dir, result):
         result["ramp_complete"] = all_ready
         time.sleep(1.0)
         idle = sampler.sample()
+        slab_idle = proc_stats.kernel_slab_bytes()
         started = time.monotonic()
         if rate:
             publisher = publish(ctx, server, rate, window_s, done_file, workdir)
@@ -136,7 +138,11 @@ def measure(ctx, spec, subs, rate, server, workdir, raw_dir, result):
     result.update(mem_base=base.mem_bytes, mem_idle=idle.mem_bytes, mem_peak=sampler.peak_mem,
                   mem_after=after.mem_bytes, cpu_ramp_s=idle.cpu_s - base.cpu_s,
                   cpu_window_s=after.cpu_s - idle.cpu_s, window_s=elapsed,
-                  processes=after.processes, version=server.version())
+                  processes=after.processes, version=server.version(),
+                  slab_delta=slab_idle - slab_base)
+    exited = [p.returncode for p in server.procs if p.poll() is not None]
+    if exited:
+        result["server_exited"] = exited[0]
     with open(os.path.join(raw_dir, f"s{result['scenario']}-{server.name}.json"), "w") as f:
         json.dump(result, f)
 
