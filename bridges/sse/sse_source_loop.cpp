@@ -276,7 +276,7 @@ void SseSourceLoop::reconnect_later(const UpstreamEnd& end) {
   ++status_.reconnects;
   status_.backoff_ms = delay;
   std::string detail = end.detail;
-  if (end.status != 0 && detail.find("HTTP ") == std::string::npos) {
+  if (end.status != 0 && end.status != 200 && detail.find("HTTP ") == std::string::npos) {
     detail = "HTTP " + std::to_string(end.status) + ": " + detail;
   }
   status_.set(BridgeState::kBackingOff, detail);
