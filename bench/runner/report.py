@@ -79,9 +79,10 @@ def row(result):
                if m["connected"] else 0)
     published = f"{pub.get('acknowledged', 0):,}" if result["rate"] else "idle"
     cpu = 100 * result["cpu_window_s"] / window
-    return (f"| {name} | {subs} | {published} | {m['deliveries_per_s']:,.0f} | {delivered} | "
-            f"{m['lost']:,} | {m['duplicates']:,} | {ms(m['p50'])} | {ms(m['p90'])} | "
-            f"{ms(m['p99'])} | {ms(m['p999'])} | {ms(m['max'])} | {cpu:.0f}% | "
+    lat = [ms(m[k]) if m["deliveries"] else "-" for k in ("p50", "p90", "p99", "p999", "max")]
+    rate = f"{m['deliveries_per_s']:,.0f}" if result["rate"] else "-"
+    return (f"| {name} | {subs} | {published} | {rate} | {delivered} | "
+            f"{m['lost']:,} | {m['duplicates']:,} | " + " | ".join(lat) + f" | {cpu:.1f}% | "
             f"{result['mem_peak'] / 2**20:.0f} | {per_sub:.2f} |")
 
 

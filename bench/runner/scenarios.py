@@ -73,6 +73,11 @@ def run_scenario(ctx, number, server, raw_dir):
     return result
 
 
+def connect_rate(ctx, server):
+    """New subscriptions per second: the runner's rate, or less for a server that asks for it."""
+    return min(ctx.connect_rate, server.max_connect_rate or ctx.connect_rate)
+
+
 def start_loaders(ctx, server, subs, workdir, bound_s):
     loaders = []
     for i, n in enumerate(loader_split(subs)):
@@ -80,7 +85,7 @@ def start_loaders(ctx, server, subs, workdir, bound_s):
         out = open(os.path.join(workdir, f"load-{i}.json"), "w")
         err = open(os.path.join(workdir, f"load-{i}.err"), "w")
         argv = [ctx.load_bin, "--url", server.sub_url(), "--connections", str(n),
-                "--rate", str(ctx.connect_rate / len(loader_split(subs))),
+                "--rate", str(connect_rate(ctx, server) / len(loader_split(subs))),
                 "--duration", str(bound_s), "--grace", str(ctx.grace_s), "--grace-max", "15",
                 "--source-first", str(2 + 60 * i), "--source-count", "50",
                 "--ready-file", ready, "--done-file", os.path.join(workdir, "done"),
@@ -99,7 +104,7 @@ def measure(ctx, spec, subs, rate, server, workdir, raw_dir, result):
     time.sleep(1.0)
     base = sampler.sample()
     slab_base = proc_stats.kernel_slab_bytes()
-    ramp_s = subs / ctx.connect_rate
+    ramp_s = subs / connect_rate(ctx, server)
     window_s = ctx.duration_s if rate else max(ctx.duration_s, ctx.heartbeat_s + 3)
     bound_s = ramp_s + 30 + window_s + ctx.grace_s + 15
     done_file = os.path.join(workdir, "done")
