@@ -104,6 +104,7 @@ def main():
         "every delivery; CPU is the server's whole process tree over the publish window "
         "(100% = one core); memory is the sum of PSS over its processes; KiB/subscriber is "
         "(memory with all subscribers connected - memory before) / subscribers.", ""]
+    sections.append(report.projection(everything))
     with open(os.path.join(a.results, "results.md"), "w") as f:
         f.write("\n".join(header) + "\n" + "\n".join(sections))
     with open(os.path.join(raw, "all.json"), "w") as f:

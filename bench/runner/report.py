@@ -177,3 +177,39 @@ def write_scenario(number, results, out_dir):
     with open(os.path.join(out_dir, f"scenario{number}.md"), "w") as f:
         f.write(md)
     return md
+
+
+def projection(results, server="sse-gateway", target=1_000_000):
+    """The arithmetic from scenarios 4 and 5 to `target` subscribers on one larger machine."""
+    by = {(r["scenario"], r["server"]): r for r in results if "not_run" not in r}
+    idle, busy = by.get((4, server)), by.get((5, server))
+    if not idle or not busy:
+        return ""
+    mi, mb = merge(idle), merge(busy)
+    if not mi["connected"] or not mb["deliveries"]:
+        return ""
+    user_b = (idle["mem_idle"] - idle["mem_base"]) / mi["connected"]
+    slab_b = idle.get("slab_delta", 0) / mi["connected"] / 2  # one end of each connection
+    idle_cpu = idle["cpu_window_s"] / idle["window_s"] / mi["connected"]  # cores per subscriber
+    per_delivery_s = busy["cpu_window_s"] / max(mb["delivered"] or mb["deliveries"], 1)
+    gib = 2**30
+    cores_1 = target * per_delivery_s + target * idle_cpu
+    lines = [
+        f"### Projection to {target:,} subscribers ({server})", "",
+        f"- Process memory per idle subscriber (scenario 4): {user_b / 1024:.2f} KiB -> "
+        f"{target * user_b / gib:.2f} GiB for {target:,}.",
+        f"- Kernel slab per connection, one end (scenario 4, half of the machine-wide growth): "
+        f"{slab_b / 1024:.2f} KiB -> {target * slab_b / gib:.2f} GiB.",
+        f"- Total resident memory for {target:,} idle subscribers: about "
+        f"{target * (user_b + slab_b) / gib:.1f} GiB, before socket buffers (idle sockets hold "
+        "none; a subscriber that falls behind holds at most its output queue).",
+        f"- CPU per delivery (scenario 5, server CPU over the window / events delivered): "
+        f"{per_delivery_s * 1e6:.2f} us, so {target:,} subscribers x 1 event/s = "
+        f"{target * per_delivery_s:.1f} cores; heartbeats and idle upkeep add "
+        f"{target * idle_cpu:.2f} cores (scenario 4). About {cores_1:.1f} cores in all, measured "
+        "over loopback where the sending side also pays for the receiving side's TCP work.",
+        f"- Open files: one per subscriber, so `LimitNOFILE` above {target:,} (the unit file's) and "
+        "`max_connections` to match; the clients come from many addresses, so no port limit "
+        "applies on the server side.",
+    ]
+    return "\n".join(lines) + "\n"
