@@ -59,7 +59,7 @@ echo "# host: $(nproc) cores, $(uname -r), kafka $(basename "$(ls -d "${SSEGW_CA
 # --- 1. Kafka -> subscribers
 PORT=$(free_port)
 cat >"$WORK/source.yaml" <<YAML
-server: {workers: 2, subscriber_queue_bytes: 64MiB}
+server: {workers: 2, subscriber_queue_bytes: 64MiB, heartbeat: 1s}
 channels: [{path: /bench, history: 1000}]
 sources:
   - {name: bench, type: kafka, brokers: '$BOOT', topics: [bench-in], event_type: {header: type}, to: /bench}
@@ -68,14 +68,14 @@ start_gateway "$WORK/source.yaml" "$PORT"
 SUB_PIDS=()
 for s in $(seq 1 "$SUBS"); do
   (curl -sN --max-time 300 "http://127.0.0.1:$PORT/bench" |
-     awk -v n="$N" '/^data:/ { if (++c >= n) exit } END { print c + 0 }' >"$WORK/sub.$s") &
+     { grep -m "$N" -c '^data:' >"$WORK/sub.$s" || true; now >"$WORK/end.$s"; }) &
   SUB_PIDS+=($!)
 done
 sleep 1
 t0=$(now)
 produce bench-in
-for pid in "${SUB_PIDS[@]}"; do wait "$pid"; done
-t1=$(now)
+for pid in "${SUB_PIDS[@]}"; do wait "$pid" || true; done
+t1=$(sort -n "$WORK"/end.* | tail -1)
 got=$(cat "$WORK"/sub.* | awk '{ s += $1 } END { print s }')
 awk -v n="$N" -v s="$SUBS" -v a="$t0" -v b="$t1" -v got="$got" 'BEGIN {
   d = b - a; printf "kafka -> %d subscribers: %d events each (%d delivered of %d) in %.2f s: %.0f events/s per subscriber, %.0f deliveries/s\n", s, n, got, n * s, d, n / d, got / d }'
