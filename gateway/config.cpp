@@ -15,7 +15,8 @@ ListenAddress parse_listen_node(const ConfigNode& node) {
 
 ServerConfig parse_server(const ConfigNode& node) {
   node.only_keys({"listen", "workers", "headers", "heartbeat", "max_connections", "cors_origins",
-                  "max_body_bytes", "subscriber_queue_bytes", "shutdown_timeout", "log_level"});
+                  "cors_credentials", "max_body_bytes", "subscriber_queue_bytes",
+                  "shutdown_timeout", "log_level"});
   ServerConfig server;
   if (auto listen = node.get("listen")) {
     server.listen.clear();
@@ -40,6 +41,7 @@ ServerConfig parse_server(const ConfigNode& node) {
   server.heartbeat_ms = node.duration_or("heartbeat", server.heartbeat_ms);
   server.max_connections = node.int_or("max_connections", server.max_connections, 1, 10'000'000);
   if (auto cors = node.get("cors_origins")) server.cors_origins = cors->string_list();
+  server.cors_credentials = node.bool_or("cors_credentials", false);
   server.max_body_bytes = node.bytes_or("max_body_bytes", server.max_body_bytes);
   server.subscriber_queue_bytes =
       node.bytes_or("subscriber_queue_bytes", server.subscriber_queue_bytes);

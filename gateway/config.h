@@ -26,6 +26,7 @@ struct ServerConfig {
   int64_t heartbeat_ms = 15000;
   int64_t max_connections = 100000;
   std::vector<std::string> cors_origins;  // "*" allowed
+  bool cors_credentials = false;          // Access-Control-Allow-Credentials for cookie auth
   int64_t max_body_bytes = 1 << 20;
   int64_t subscriber_queue_bytes = 1 << 20;
   int64_t shutdown_timeout_ms = 5000;

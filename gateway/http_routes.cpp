@@ -44,17 +44,23 @@ RouteAction route_gateway_endpoint(const HttpRequest& request, const StatusSourc
   return action;
 }
 
+HeaderList with(HeaderList base, const HeaderList& more) {
+  base.insert(base.end(), more.begin(), more.end());
+  return base;
+}
+
 RouteAction route_publish(const HttpRequest& request, const std::shared_ptr<Channel>& channel,
                           const ChannelOptions& options, HeaderList cors, bool keep_alive) {
   if (!options.publish_token.empty()) {
     const std::string* auth = request.header("authorization");
     if (!auth) {
-      return respond(401, {{"WWW-Authenticate", "Bearer"}}, "publish token required\n", keep_alive);
+      return respond(401, with({{"WWW-Authenticate", "Bearer"}}, cors), "publish token required\n",
+                     keep_alive);
     }
     const std::string prefix = "Bearer ";
     if (auth->size() < prefix.size() || auth->compare(0, prefix.size(), prefix) != 0 ||
         !token_equals(auth->substr(prefix.size()), options.publish_token)) {
-      return respond(403, {}, "publish token not accepted\n", keep_alive);
+      return respond(403, cors, "publish token not accepted\n", keep_alive);
     }
   }
   RouteAction action;
@@ -64,7 +70,7 @@ RouteAction route_publish(const HttpRequest& request, const std::shared_ptr<Chan
   action.headers = std::move(cors);
   action.event.type = request.query_param("event").value_or("");
   if (!is_valid_field_value(action.event.type)) {
-    return respond(400, {}, "event name must not contain CR, LF or NUL\n", keep_alive);
+    return respond(400, action.headers, "event name must not contain CR, LF or NUL\n", keep_alive);
   }
   action.event.data = request.body;
   return action;
@@ -108,7 +114,8 @@ RouteAction route_channel(const HttpRequest& request, const std::shared_ptr<Chan
   if (request.method == "POST" && options.publish) {
     return route_publish(request, channel, options, std::move(cors), keep_alive);
   }
-  return respond(405, {{"Allow", allow_for(options)}}, "method not allowed\n", keep_alive);
+  return respond(405, with({{"Allow", allow_for(options)}}, cors), "method not allowed\n",
+                 keep_alive);
 }
 
 }  // namespace
@@ -117,8 +124,12 @@ HeaderList cors_headers(const HttpRequest& request, const ServerConfig& server) 
   const std::string* origin = request.header("origin");
   if (!origin || server.cors_origins.empty()) return {};
   for (const std::string& allowed : server.cors_origins) {
-    if (allowed == "*") return {{"Access-Control-Allow-Origin", "*"}};
-    if (allowed == *origin) return {{"Access-Control-Allow-Origin", *origin}, {"Vary", "Origin"}};
+    if (allowed != "*" && allowed != *origin) continue;
+    // Credentials cannot go with a wildcard, so the origin is echoed when they are allowed.
+    if (allowed == "*" && !server.cors_credentials) return {{"Access-Control-Allow-Origin", "*"}};
+    HeaderList headers{{"Access-Control-Allow-Origin", *origin}, {"Vary", "Origin"}};
+    if (server.cors_credentials) headers.emplace_back("Access-Control-Allow-Credentials", "true");
+    return headers;
   }
   return {};
 }
@@ -130,7 +141,7 @@ RouteAction route_request(const HttpRequest& request, const ServerConfig& server
     return route_gateway_endpoint(request, status, keep_alive);
   }
   std::shared_ptr<Channel> channel = channels.find(request.path);
-  if (!channel) return respond(404, {}, "no such channel\n", keep_alive);
+  if (!channel) return respond(404, cors_headers(request, server), "no such channel\n", keep_alive);
   return route_channel(request, channel, server, keep_alive);
 }
 

@@ -245,9 +245,10 @@ void Worker::process_requests(Connection* c) {
     ParseOutcome outcome = parse_http_request(c->in, limits, request);
     if (outcome.status == ParseStatus::kIncomplete) break;
     if (outcome.status == ParseStatus::kError) {
-      c->out.push_owned(build_response(outcome.error_status,
-                                       {{"Content-Type", "text/plain; charset=utf-8"}},
-                                       outcome.error + "\n", false));
+      // The head may be complete (413): a page from an allowed origin can then read the answer.
+      HeaderList headers = cors_headers(request, *settings_);
+      headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
+      c->out.push_owned(build_response(outcome.error_status, headers, outcome.error + "\n", false));
       c->mode = Connection::Mode::kCloseAfterWrite;
       c->in.clear();
       break;

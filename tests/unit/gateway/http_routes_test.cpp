@@ -92,6 +92,37 @@ TEST_F(Routes, CorsPreflightForAllowedOrigin) {
   EXPECT_EQ(other.response.find("Access-Control-Allow-Origin"), std::string::npos);
 }
 
+TEST_F(Routes, ErrorAnswersCarryCorsHeadersForAllowedOrigins) {
+  const std::string origin = "Origin: https://app.example\r\n";
+  for (const std::string& raw :
+       {"POST /secured HTTP/1.1\r\n" + origin + "Content-Length: 1\r\n\r\nx",
+        "POST /secured HTTP/1.1\r\n" + origin +
+            "Authorization: Bearer no\r\nContent-Length: 1\r\n\r\nx",
+        "POST /open?event=a%0Ab HTTP/1.1\r\n" + origin + "Content-Length: 1\r\n\r\nx",
+        "GET /missing HTTP/1.1\r\n" + origin + "\r\n",
+        "DELETE /open HTTP/1.1\r\n" + origin + "\r\n"}) {
+    RouteAction a = route(raw);
+    EXPECT_GE(status_of(a), 400) << raw;
+    EXPECT_NE(a.response.find("Access-Control-Allow-Origin: https://app.example"),
+              std::string::npos)
+        << raw;
+  }
+}
+
+TEST_F(Routes, CredentialsEchoTheOrigin) {
+  server_.cors_origins = {"*"};
+  server_.cors_credentials = true;
+  RouteAction a = route("GET /open HTTP/1.1\r\nOrigin: https://x.example\r\n\r\n");
+  ASSERT_EQ(a.kind, RouteAction::Kind::kSubscribe);
+  bool echoed = false, creds = false;
+  for (auto& [k, v] : a.headers) {
+    echoed = echoed || (k == "Access-Control-Allow-Origin" && v == "https://x.example");
+    creds = creds || (k == "Access-Control-Allow-Credentials" && v == "true");
+  }
+  EXPECT_TRUE(echoed);
+  EXPECT_TRUE(creds);
+}
+
 TEST_F(Routes, HealthReadyMetrics) {
   EXPECT_EQ(status_of(route("GET /healthz HTTP/1.1\r\n\r\n")), 200);
   EXPECT_EQ(status_of(route("GET /readyz HTTP/1.1\r\n\r\n")), 200);
