@@ -56,6 +56,13 @@ BOOT=$("$ROOT/tests/brokers/kafka.sh" start "$STATE" 2>/dev/null)
 echo "# command: N=$N SUBS=$SUBS bench/kafka_throughput.sh $BUILD"
 echo "# host: $(nproc) cores, $(uname -r), kafka $(basename "$(ls -d "${SSEGW_CACHE:-$HOME/.cache/sse-gateway}"/kafka-* | head -1)")"
 
+# --- 0. The producer alone, for scale: figures 1 and 2 cannot exceed it.
+"$ROOT/tests/brokers/kafka.sh" create-topic "$STATE" bench-producer 3 >/dev/null 2>&1
+t0=$(now)
+produce bench-producer
+t1=$(now)
+awk -v n="$N" -v a="$t0" -v b="$t1" 'BEGIN { d = b - a; printf "kcat producer alone (the feed for 1 and 2): %d messages in %.2f s: %.0f messages/s\n", n, d, n / d }'
+
 # --- 1. Kafka -> subscribers
 PORT=$(free_port)
 cat >"$WORK/source.yaml" <<YAML
