@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-bash scripts/build.sh
+bash scripts/build.sh -DSSEGW_BUILD_TESTS=ON -DSSEGW_BUILD_BENCH=ON
 
 status=0
 (cd build && ctest --output-on-failure --timeout 600 -j2) || status=$?
