@@ -146,8 +146,15 @@ bool MqttSink::publish_next(std::deque<std::pair<::mqtt::delivery_token_ptr, int
     next = queue_[inflight.size()];
   }
   const Event& event = next->event();
-  auto token = link_->client().publish(config_.topic.render(event.type), event.data.data(),
-                                       event.data.size(), config_.qos, config_.retain);
+  ::mqtt::delivery_token_ptr token;
+  try {
+    token = link_->client().publish(config_.topic.render(event.type), event.data.data(),
+                                    event.data.size(), config_.qos, config_.retain);
+  } catch (const ::mqtt::exception& e) {
+    // The library's own command queue is full: wait for acknowledgements, like a full window.
+    if (e.get_return_code() == MQTTASYNC_MAX_BUFFERED_MESSAGES && !inflight.empty()) return false;
+    throw;
+  }
   inflight.emplace_back(std::move(token), now_ms());
   inflight_.store(inflight.size(), std::memory_order_relaxed);
   return true;

@@ -43,7 +43,8 @@ MqttSinkConfig parse_mqtt_sink(const ConfigNode& node) {
   c.qos = static_cast<int>(node.int_or("qos", 1, 0, 2));
   c.retain = node.bool_or("retain", false);
   c.max_queue = static_cast<size_t>(node.int_or("max_queue", 10000, 1, 10000000));
-  c.max_inflight = static_cast<size_t>(node.int_or("max_inflight", 32, 1, 65535));
+  // The MQTT library queues at most 100 commands per client; the window stays inside that.
+  c.max_inflight = static_cast<size_t>(node.int_or("max_inflight", 32, 1, 64));
   c.ack_timeout_ms = node.duration_or("ack_timeout", 30000);
   if (c.ack_timeout_ms < 100) node["ack_timeout"].fail("must be at least 100ms");
   c.drain_timeout_ms = node.duration_or("drain_timeout", 2000);
