@@ -3,6 +3,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -104,7 +105,9 @@ void LoadWorker::close_sub(Subscription& sub, const std::string& reason) {
     sub.request_sent = 0;
     sub.reader.reset();
     sub.parser = SseEventParser();
-    reopen_.emplace_back(monotonic_us() + 250'000u * static_cast<uint64_t>(sub.attempts), &sub);
+    const uint64_t pause_us =
+        std::min<uint64_t>(500'000u * static_cast<uint64_t>(sub.attempts), 3'000'000u);
+    reopen_.emplace_back(monotonic_us() + pause_us, &sub);
   } else {
     ++counters_.failed;
     shared_.resolved.fetch_add(1, std::memory_order_relaxed);

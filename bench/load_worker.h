@@ -29,7 +29,7 @@ struct LoadOptions {
   std::string done_file;   // appears when the publisher finished; holds its JSON summary
   std::string label;
   uint64_t first_seq = 1;
-  int retries = 5;  // reopen a subscription that failed before streaming, after a pause
+  int retries = 10;  // reopen a subscription that failed before streaming, after a pause
 };
 
 // Everything the load threads share: read by all, written with atomics.

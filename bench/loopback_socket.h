@@ -31,6 +31,9 @@ uint64_t raise_open_file_limit();
 // Writes `text` to `path` atomically (temporary file then rename), so pollers never see half.
 bool write_file_atomically(const std::string& path, const std::string& text);
 
+// CPU time (user + system) this process has used so far, in seconds.
+double process_cpu_seconds();
+
 // Monotonic time in microseconds, for pacing and timeouts.
 uint64_t monotonic_us();
 

@@ -27,7 +27,7 @@ class SseEventParser {
   std::string data_;
   bool has_data_ = false;
   bool had_fields_ = false;  // the event being read has some field, maybe not data
-  bool skip_lf_ = false;  // the previous chunk ended with CR; a leading LF belongs to it
+  bool skip_lf_ = false;     // the previous chunk ended with CR; a leading LF belongs to it
   uint64_t comments_ = 0;
 };
 

@@ -1,6 +1,5 @@
 // sse_load: opens many SSE subscriptions to one URL and measures what arrives.
 // See bench/README.md for the payload format and how the runner combines several processes.
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <bit>
@@ -35,7 +34,7 @@ void usage() {
   --done-file F       publisher summary JSON; its last_seq ends the run after --grace
   --first-seq N       first seq the publisher sends (default 1)
   --retries K         reopen a subscription that failed before streaming up to K
-                      times, 0.25 s x attempt later (default 5)
+                      times, 0.5 s x attempt later, 3 s at most (default 10)
   --label L           copied into the JSON summary
 Prints one JSON line on stdout; a human summary on stderr.
 )";
@@ -269,10 +268,7 @@ int run(int argc, char** argv) {
           : 0.0;
   const double rate = window_s > 0 ? static_cast<double>(total.deliveries) / window_s : 0.0;
 
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  const double cpu_s = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-                       static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  const double cpu_s = process_cpu_seconds();
   std::ostringstream json;
   json << "{\"tool\":\"sse_load\",\"cpu_s\":" << cpu_s << ",\"label\":\""
        << json_escape(options.label) << "\",\"connections\":" << options.connections

@@ -284,10 +284,10 @@ int Publisher::run() {
 
 std::string Publisher::summary(uint64_t elapsed_us) const {
   std::ostringstream json;
-  json << "{\"tool\":\"sse_publish\",\"sent\":" << sent_ << ",\"acknowledged\":" << acked_
-       << ",\"errors\":" << errors_ << ",\"first_seq\":" << o_.first_seq
-       << ",\"last_seq\":" << last_acked_seq_ << ",\"rate_target\":" << o_.rate
-       << ",\"rate_achieved\":"
+  json << "{\"tool\":\"sse_publish\",\"cpu_s\":" << process_cpu_seconds() << ",\"sent\":" << sent_
+       << ",\"acknowledged\":" << acked_ << ",\"errors\":" << errors_
+       << ",\"first_seq\":" << o_.first_seq << ",\"last_seq\":" << last_acked_seq_
+       << ",\"rate_target\":" << o_.rate << ",\"rate_achieved\":"
        << (elapsed_us ? static_cast<double>(acked_) * 1e6 / static_cast<double>(elapsed_us) : 0)
        << ",\"max_send_lag_us\":" << max_lag_us_
        << ",\"response_latency_us\":" << response_latency_.percentiles_json() << ",\"errors_by\":{";

@@ -85,3 +85,13 @@ def kernel_slab_bytes():
             if line.startswith("Slab:"):
                 return int(line.split()[1]) * 1024
     return 0
+
+
+def machine_busy_seconds():
+    """CPU seconds spent on anything but idle and iowait, summed over every core."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    # guest time is already counted in user time
+    total = sum(fields[:8])
+    return (total - idle) / CLOCK_TICKS

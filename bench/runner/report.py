@@ -109,8 +109,11 @@ def table(number, results):
         if number in (4, 5) and m["connected"]:
             notes.append(f"{r['server']}: kernel slab grew {r.get('slab_delta', 0) / 1024 / m['connected']:.1f} "
                          "KiB per connection (both ends, machine-wide)")
-        if m["client_cpu_s"] and number != 4:
-            notes.append(f"{r['server']}: load clients used {m['client_cpu_s']:.1f} s of CPU")
+        if "clients_cpu_window_s" in r and r.get("window_s"):
+            w = r["window_s"]
+            notes.append(f"{r['server']}: over the window the load clients and publisher used "
+                         f"{100 * r['clients_cpu_window_s'] / w:.0f}% of a core and other "
+                         f"processes on the machine {100 * r['other_cpu_window_s'] / w:.0f}%")
         if number == 4 and m["connected"]:
             notes.append(f"{r['server']}: {m['comments'] / m['connected']:.1f} comment lines "
                          f"(heartbeats) per subscriber in {r['window_s']:.0f} s idle")

@@ -116,6 +116,9 @@ def measure(ctx, spec, subs, rate, server, workdir, raw_dir, result):
         time.sleep(1.0)
         idle = sampler.sample()
         slab_idle = proc_stats.kernel_slab_bytes()
+        loader_pids = [proc.pid for proc, _, _, _ in loaders]
+        clients_idle = proc_stats.sample(loader_pids).cpu_s
+        machine_idle = proc_stats.machine_busy_seconds()
         started = time.monotonic()
         if rate:
             publisher = publish(ctx, server, rate, window_s, done_file, workdir)
@@ -125,6 +128,8 @@ def measure(ctx, spec, subs, rate, server, workdir, raw_dir, result):
             sampler.wait_until(lambda: False, window_s)
         elapsed = time.monotonic() - started
         after = sampler.sample()
+        clients_after = proc_stats.sample(loader_pids).cpu_s
+        machine_after = proc_stats.machine_busy_seconds()
         if not os.path.exists(done_file):  # idle scenario, or the publisher died
             with open(done_file, "w") as f:
                 f.write('{"last_seq":0}\n')
@@ -140,6 +145,11 @@ def measure(ctx, spec, subs, rate, server, workdir, raw_dir, result):
     result["load_stderr"] = [open(err).read()[-500:] for _, _, _, err in loaders]
     if rate and os.path.exists(done_file):
         result["publisher"] = read_json(done_file)
+    publisher_cpu = (result.get("publisher") or {}).get("cpu_s", 0)
+    result["clients_cpu_window_s"] = clients_after - clients_idle + publisher_cpu
+    result["other_cpu_window_s"] = max(0.0, (machine_after - machine_idle) -
+                                       (after.cpu_s - idle.cpu_s) -
+                                       result["clients_cpu_window_s"])
     result.update(mem_base=base.mem_bytes, mem_idle=idle.mem_bytes, mem_peak=sampler.peak_mem,
                   mem_after=after.mem_bytes, cpu_ramp_s=idle.cpu_s - base.cpu_s,
                   cpu_window_s=after.cpu_s - idle.cpu_s, window_s=elapsed,
