@@ -6,6 +6,7 @@
 #   bench/run.sh                 full run (20 s windows, about 20 minutes)
 #   bench/run.sh --quick         5 s windows, to try it out
 #   bench/run.sh --scenarios 1,4 --servers gateway,nchan --subs-scale 0.1
+#   bench/run.sh --wait-quiet 60   before each run, wait up to 60 s for other work to stop
 #
 # Environment: BUILD_DIR (default build-bench), JOBS (default 2), SKIP_INSTALL=1 to use
 # whatever peers are already installed.

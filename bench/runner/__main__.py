@@ -25,6 +25,8 @@ def parse_args():
     p.add_argument("--heartbeat", type=int, default=15)
     p.add_argument("--payload-size", type=int, default=100)
     p.add_argument("--mercure-bin", default="")
+    p.add_argument("--wait-quiet", type=float, default=0.0,
+                   help="before each run, wait up to this many seconds for other work to stop")
     p.add_argument("--command", default="bench/run.sh")
     return p.parse_args()
 
@@ -37,6 +39,7 @@ class Context:
         self.heartbeat_s = a.heartbeat
         self.payload_size = a.payload_size
         self.grace_s = 2.0
+        self.wait_quiet_s = a.wait_quiet
         # Pushpin's handler throttles deliveries (message_rate, default 2500/s): raised here; a
         # larger message_hwm than its default 25000 made it deliver far less in trials here.
         self.pushpin_message_rate = int(os.environ.get("PUSHPIN_MESSAGE_RATE", "1000000"))

@@ -109,6 +109,11 @@ def table(number, results):
         if number in (4, 5) and m["connected"]:
             notes.append(f"{r['server']}: kernel slab grew {r.get('slab_delta', 0) / 1024 / m['connected']:.1f} "
                          "KiB per connection (both ends, machine-wide)")
+        pub = r.get("publisher") or {}
+        if pub.get("response_latency_us"):
+            ack = pub["response_latency_us"]
+            notes.append(f"{r['server']}: publish acknowledged in {ms(ack['p50'])} ms p50, "
+                         f"{ms(ack['p99'])} ms p99")
         if "clients_cpu_window_s" in r and r.get("window_s"):
             w = r["window_s"]
             notes.append(f"{r['server']}: over the window the load clients and publisher used "

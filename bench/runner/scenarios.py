@@ -60,6 +60,7 @@ def run_scenario(ctx, number, server, raw_dir):
     if why:
         result["not_run"] = why
         return result
+    result["busy_before"] = wait_for_quiet_machine(ctx.wait_quiet_s)
     workdir = os.path.join(ctx.work_root, f"s{number}-{server.name}")
     why = server.start(workdir)
     if why:
@@ -71,6 +72,18 @@ def run_scenario(ctx, number, server, raw_dir):
     finally:
         server.stop()
     return result
+
+
+def wait_for_quiet_machine(max_wait_s, threshold=0.5):
+    """Waits (at most max_wait_s) until the machine's other work uses under `threshold` of a
+    core over one second; returns the last such reading, in cores."""
+    deadline = time.monotonic() + max_wait_s
+    while True:
+        before = proc_stats.machine_busy_seconds()
+        time.sleep(1.0)
+        busy = proc_stats.machine_busy_seconds() - before
+        if busy < threshold or time.monotonic() >= deadline:
+            return busy
 
 
 def connect_rate(ctx, server):
