@@ -19,6 +19,7 @@ constexpr int kMaxEvents = 512;
 LoadWorker::LoadWorker(const LoadOptions& options, int id, LoadShared& shared)
     : options_(options), id_(id), shared_(shared), next_index_(static_cast<uint32_t>(id)) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  start_wall_us_ = wall_clock_us() - (monotonic_us() - shared.start_mono_us);
   request_ = "GET " + options.url.target + " HTTP/1.1\r\nHost: " + options.url.host + ":" +
              std::to_string(options.url.port) +
              "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n"
@@ -144,7 +145,8 @@ void LoadWorker::on_event(Subscription& sub, std::string_view data, uint64_t now
   counters_.latency.record(now_wall > stamp.ts_us ? now_wall - stamp.ts_us : 0);
   if (counters_.first_event_us == 0) counters_.first_event_us = now_wall;
   counters_.last_event_us = now_wall;
-  const uint64_t second = (monotonic_us() - shared_.start_mono_us) / 1000000u;
+  // Wall and monotonic clocks advance together over a run this short.
+  const uint64_t second = (now_wall - start_wall_us_) / 1000000u;
   if (second < counters_.per_second.size()) ++counters_.per_second[second];
   if (stamp.seq >= kMaxTrackedSeq) return;
   if (sub.first_seq == 0 || stamp.seq < sub.first_seq) sub.first_seq = stamp.seq;

@@ -99,7 +99,8 @@ class LoadWorker {
   const int id_;
   LoadShared& shared_;
   int epoll_fd_ = -1;
-  uint32_t next_index_;  // next global subscription index this worker opens
+  uint64_t start_wall_us_;  // wall clock at shared_.start_mono_us
+  uint32_t next_index_;     // next global subscription index this worker opens
   std::string request_;
   std::vector<Subscription> subs_;
   std::vector<std::pair<uint64_t, Subscription*>> reopen_;  // (monotonic due time, sub)
