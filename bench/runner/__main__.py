@@ -53,6 +53,26 @@ class Context:
         self.work_root = tempfile.mkdtemp(prefix="ssegw-bench-")
 
 
+BENCH_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
+
+
+def update_readme(results_md):
+    """Puts a full run's tables between the markers in bench/README.md (links made relative
+    to bench/), so the README's figures are always those of the latest full run."""
+    path = os.path.join(BENCH_DIR, "README.md")
+    with open(path) as f:
+        text = f.read()
+    if BEGIN not in text or END not in text:
+        return
+    body = results_md.replace("# Benchmark results\n", "", 1)
+    body = body.replace("](scenario", "](results/scenario").replace("\n### ", "\n#### ")
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    with open(path, "w") as f:
+        f.write(head + BEGIN + "\n" + body.strip() + "\n" + END + tail)
+
+
 def machine():
     cpu = "?"
     with open("/proc/cpuinfo") as f:
@@ -113,6 +133,11 @@ def main():
     with open(os.path.join(raw, "all.json"), "w") as f:
         json.dump(everything, f)
     print(f"wrote {a.results}/results.md")
+    full_run = (set(wanted) >= set(SCENARIOS) and set(names) >= set(servers.ALL)
+                and a.subs_scale == 1.0 and not a.quick)
+    if full_run and os.path.abspath(a.results) == os.path.join(BENCH_DIR, "results"):
+        update_readme("\n".join(header) + "\n" + "\n".join(sections))
+        print("updated the results section of bench/README.md")
     subprocess.run(["rm", "-rf", ctx.work_root], check=False)
     return 0
 
