@@ -120,13 +120,14 @@ def main():
         "# Benchmark results", "",
         f"Run {started:%Y-%m-%d %H:%M} UTC with `{a.command}`.", "",
         f"Machine: {machine()}.", "",
-        "Servers: " + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".", "",
+        "Servers: " + ", ".join(versions.values()) + ".", "",
         f"Publish window {ctx.duration_s:g} s per scenario, {ctx.payload_size}-byte payloads, "
         f"heartbeat {ctx.heartbeat_s} s, history 1,000 events where the server has history, "
         f"subscriptions opened at {ctx.connect_rate:g}/s. Latency is publish -> receive for "
         "every delivery; CPU is the server's whole process tree over the publish window "
         "(100% = one core); memory is the sum of PSS over its processes; KiB/subscriber is "
         "(memory with all subscribers connected - memory before) / subscribers.", ""]
+    sections.insert(0, report.targets(everything))
     sections.append(report.projection(everything))
     with open(os.path.join(a.results, "results.md"), "w") as f:
         f.write("\n".join(header) + "\n" + "\n".join(sections))

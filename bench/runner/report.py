@@ -221,3 +221,66 @@ def projection(results, server="sse-gateway", target=1_000_000):
         "applies on the server side.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _figures(results):
+    out = {}
+    for r in results:
+        if "not_run" in r:
+            continue
+        m = merge(r)
+        per_sub = ((r["mem_idle"] - r["mem_base"]) / m["connected"] / 1024
+                   if m["connected"] else None)
+        out[(r["scenario"], r["server"])] = dict(
+            p99=m["p99"] / 1000, rate=m["deliveries_per_s"], lost=m["lost"],
+            expected=m["expected"], per_sub=per_sub, connected=m["connected"],
+            target=r["subs_target"])
+    return out
+
+
+def targets(results, ours="sse-gateway"):
+    """The issue's targets, each with our figure, the best peer's and whether it is met."""
+    f = _figures(results)
+    peers = sorted({s for (_, s) in f} - {ours})
+    rows = []
+
+    def best(scenario, key, pick):
+        values = [(f[(scenario, p)][key], p) for p in peers
+                  if (scenario, p) in f and f[(scenario, p)][key] is not None]
+        return pick(values) if values else (None, None)
+
+    def add(name, ours_text, peer_text, met):
+        rows.append(f"| {name} | {ours_text} | {peer_text} | {'met' if met else 'NOT met'} |")
+
+    if (3, ours) in f:
+        g = f[(3, ours)]
+        peer, who = best(3, "rate", max)
+        ratio = g["rate"] / peer if peer else float("inf")
+        add("Scenario 3 deliveries/s >= 2x best peer, none lost", f"{g['rate']:,.0f}/s, "
+            f"lost {g['lost']:,}", f"{peer or 0:,.0f}/s ({who})" if who else "-",
+            ratio >= 2 and g["lost"] == 0)
+    for s in (1, 2):
+        if (s, ours) in f:
+            g = f[(s, ours)]
+            peer, who = best(s, "p99", min)
+            met = peer is None or g["p99"] < peer
+            name = f"Scenario {s} p99 below every peer"
+            if s == 2:
+                name += " and under 20 ms"
+                met = met and g["p99"] < 20
+            add(name, f"{g['p99']:.1f} ms", f"{peer:.1f} ms ({who})" if who else "-", met)
+    if (4, ours) in f and f[(4, ours)]["per_sub"] is not None:
+        g = f[(4, ours)]
+        peer, who = best(4, "per_sub", min)
+        met = g["per_sub"] < 2 and (peer is None or g["per_sub"] <= peer / 2)
+        add("Scenario 4 memory/subscriber <= half best peer, < 2 KiB",
+            f"{g['per_sub']:.2f} KiB", f"{peer:.2f} KiB ({who})" if who else "-", met)
+    if (5, ours) in f:
+        g = f[(5, ours)]
+        add("Scenario 5 every subscriber connected, every event delivered",
+            f"{g['connected']:,}/{g['target']:,}, lost {g['lost']:,}", "-",
+            g["connected"] == g["target"] and g["lost"] == 0 and g["expected"] > 0)
+    if not rows:
+        return ""
+    return ("### Targets (issue 6)\n\n| target | sse-gateway | best peer | |\n|---|---|---|---|\n"
+            + "\n".join(rows) + "\n")
