@@ -173,6 +173,101 @@ void tally_subscription(const Subscription& sub, uint64_t ready_us, uint64_t fir
   }
 }
 
+// What the main thread learned while the workers ran.
+struct RunOutcome {
+  uint64_t ready_us = 0;   // wall clock when every subscription had opened or failed
+  uint64_t final_seq = 0;  // the publisher's last acknowledged event, 0 if unknown
+};
+
+// Watches the workers: writes the ready file once the ramp is over, and ends the run when
+// the publisher is done and the streams have gone quiet, or at --duration whatever happens.
+RunOutcome supervise(const LoadOptions& options, LoadShared& shared) {
+  RunOutcome out;
+  const auto deadline = shared.start_mono_us + static_cast<uint64_t>(options.duration_s * 1e6);
+  const auto ramp_us = static_cast<uint64_t>(options.connections / options.connect_rate * 1e6);
+  uint64_t stop_at = deadline;
+  bool done_seen = false;
+  uint64_t last_activity = 0;
+  uint64_t quiet_since = monotonic_us();
+  while (monotonic_us() < stop_at) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const uint64_t now = monotonic_us();
+    const bool all_resolved = shared.resolved.load() >= options.connections;
+    const bool ramp_overdue = now > shared.start_mono_us + ramp_us + 10'000'000;
+    if (out.ready_us == 0 && (all_resolved || ramp_overdue)) {
+      out.ready_us = wall_clock_us();
+      if (!options.ready_file.empty()) {
+        write_file_atomically(options.ready_file,
+                              "{\"resolved\":" + std::to_string(shared.resolved.load()) + "}\n");
+      }
+      std::cerr << "sse_load: ready, " << shared.resolved.load() << " resolved\n";
+    }
+    const uint64_t activity = shared.reads_with_events.load(std::memory_order_relaxed);
+    if (activity != last_activity) {
+      last_activity = activity;
+      quiet_since = now;
+    }
+    if (!done_seen && !options.done_file.empty() && access(options.done_file.c_str(), R_OK) == 0) {
+      done_seen = true;
+      out.final_seq = read_last_seq(options.done_file);
+      stop_at = std::min(deadline, now + static_cast<uint64_t>(options.grace_max_s * 1e6));
+    }
+    if (done_seen && now - quiet_since > static_cast<uint64_t>(options.grace_s * 1e6)) break;
+  }
+  return out;
+}
+
+void add_counters(const LoadCounters& c, LoadCounters& total) {
+  total.connected += c.connected;
+  total.failed += c.failed;
+  total.retried += c.retried;
+  total.dropped += c.dropped;
+  total.deliveries += c.deliveries;
+  total.unparsed += c.unparsed;
+  total.comments += c.comments;
+  total.body_bytes += c.body_bytes;
+  total.latency.merge(c.latency);
+  if (c.first_event_us && (!total.first_event_us || c.first_event_us < total.first_event_us)) {
+    total.first_event_us = c.first_event_us;
+  }
+  total.last_event_us = std::max(total.last_event_us, c.last_event_us);
+  total.last_connect_us = std::max(total.last_connect_us, c.last_connect_us);
+  if (total.per_second.size() < c.per_second.size()) total.per_second.resize(c.per_second.size());
+  for (size_t i = 0; i < c.per_second.size(); ++i) total.per_second[i] += c.per_second[i];
+  for (const auto& [k, v] : c.errors) total.errors[k] += v;
+}
+
+std::string summary_json(const LoadOptions& options, const LoadCounters& total,
+                         const LossTally& loss, const RunOutcome& outcome, double rate) {
+  std::ostringstream json;
+  json << "{\"tool\":\"sse_load\",\"cpu_s\":" << process_cpu_seconds() << ",\"label\":\""
+       << json_escape(options.label) << "\",\"connections\":" << options.connections
+       << ",\"connected\":" << total.connected << ",\"failed\":" << total.failed
+       << ",\"retried\":" << total.retried << ",\"dropped\":" << total.dropped
+       << ",\"deliveries\":" << total.deliveries << ",\"unparsed\":" << total.unparsed
+       << ",\"comments\":" << total.comments << ",\"bytes\":" << total.body_bytes
+       << ",\"final_seq\":" << outcome.final_seq << ",\"expected\":" << loss.expected
+       << ",\"delivered\":" << loss.delivered << ",\"lost\":" << loss.lost
+       << ",\"duplicates\":" << loss.duplicates << ",\"subs_with_loss\":" << loss.subs_with_loss
+       << ",\"subs_with_duplicates\":" << loss.subs_with_duplicates << ",\"silent\":" << loss.silent
+       << ",\"first_event_us\":" << total.first_event_us
+       << ",\"last_event_us\":" << total.last_event_us << ",\"ready_us\":" << outcome.ready_us
+       << ",\"deliveries_per_s\":" << static_cast<uint64_t>(rate)
+       << ",\"latency_us\":" << total.latency.percentiles_json()
+       << ",\"hist\":" << total.latency.buckets_json() << ",\"per_second\":[";
+  for (size_t i = 0; i < total.per_second.size(); ++i) {
+    json << (i ? "," : "") << total.per_second[i];
+  }
+  json << "],\"errors\":{";
+  bool first = true;
+  for (const auto& [k, v] : total.errors) {
+    json << (first ? "" : ",") << "\"" << json_escape(k) << "\":" << v;
+    first = false;
+  }
+  json << "}}";
+  return json.str();
+}
+
 }  // namespace
 
 int run(int argc, char** argv) {
@@ -194,72 +289,22 @@ int run(int argc, char** argv) {
   }
   std::vector<std::thread> threads;
   for (auto& w : workers) threads.emplace_back([&w] { w->run(); });
-
-  const auto deadline = shared.start_mono_us + static_cast<uint64_t>(options.duration_s * 1e6);
-  const auto ramp_us = static_cast<uint64_t>(options.connections / options.connect_rate * 1e6);
-  uint64_t ready_us = 0;
-  uint64_t final_seq = 0;
-  uint64_t stop_at = deadline;
-  bool done_seen = false;
-  uint64_t last_activity = 0;
-  uint64_t quiet_since = monotonic_us();
-  // Bounded by --duration: the loop ends at `deadline` whatever else happens.
-  while (monotonic_us() < stop_at) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    const uint64_t now = monotonic_us();
-    const bool all_resolved = shared.resolved.load() >= options.connections;
-    const bool ramp_overdue = now > shared.start_mono_us + ramp_us + 10'000'000;
-    if (ready_us == 0 && (all_resolved || ramp_overdue)) {
-      ready_us = wall_clock_us();
-      if (!options.ready_file.empty()) {
-        write_file_atomically(options.ready_file,
-                              "{\"resolved\":" + std::to_string(shared.resolved.load()) + "}\n");
-      }
-      std::cerr << "sse_load: ready, " << shared.resolved.load() << " resolved\n";
-    }
-    const uint64_t activity = shared.reads_with_events.load(std::memory_order_relaxed);
-    if (activity != last_activity) {
-      last_activity = activity;
-      quiet_since = now;
-    }
-    if (!done_seen && !options.done_file.empty() && access(options.done_file.c_str(), R_OK) == 0) {
-      done_seen = true;
-      final_seq = read_last_seq(options.done_file);
-      stop_at = std::min(deadline, now + static_cast<uint64_t>(options.grace_max_s * 1e6));
-    }
-    if (done_seen && now - quiet_since > static_cast<uint64_t>(options.grace_s * 1e6)) break;
-  }
+  RunOutcome outcome = supervise(options, shared);
   shared.stop = true;
   for (auto& t : threads) t.join();
 
   LoadCounters total;
-  total.per_second.assign(workers.front()->counters().per_second.size(), 0);
   uint64_t max_seq = 0;
   for (auto& w : workers) {
-    const LoadCounters& c = w->counters();
-    total.connected += c.connected;
-    total.failed += c.failed;
-    total.retried += c.retried;
-    total.dropped += c.dropped;
-    total.deliveries += c.deliveries;
-    total.unparsed += c.unparsed;
-    total.comments += c.comments;
-    total.body_bytes += c.body_bytes;
-    total.latency.merge(c.latency);
-    if (c.first_event_us && (!total.first_event_us || c.first_event_us < total.first_event_us))
-      total.first_event_us = c.first_event_us;
-    total.last_event_us = std::max(total.last_event_us, c.last_event_us);
-    total.last_connect_us = std::max(total.last_connect_us, c.last_connect_us);
-    for (size_t i = 0; i < c.per_second.size(); ++i) total.per_second[i] += c.per_second[i];
-    for (const auto& [k, v] : c.errors) total.errors[k] += v;
+    add_counters(w->counters(), total);
     for (const Subscription& s : w->subscriptions()) max_seq = std::max(max_seq, s.max_seq);
   }
-  if (final_seq == 0) final_seq = max_seq;
+  if (outcome.final_seq == 0) outcome.final_seq = max_seq;
   LossTally loss;
-  const uint64_t from_start_before = options.ready_file.empty() ? 0 : ready_us;
+  const uint64_t from_start_before = options.ready_file.empty() ? 0 : outcome.ready_us;
   for (auto& w : workers) {
     for (const Subscription& s : w->subscriptions()) {
-      tally_subscription(s, from_start_before, options.first_seq, final_seq, loss);
+      tally_subscription(s, from_start_before, options.first_seq, outcome.final_seq, loss);
     }
   }
   const double window_s =
@@ -267,35 +312,7 @@ int run(int argc, char** argv) {
           ? static_cast<double>(total.last_event_us - total.first_event_us) / 1e6
           : 0.0;
   const double rate = window_s > 0 ? static_cast<double>(total.deliveries) / window_s : 0.0;
-
-  const double cpu_s = process_cpu_seconds();
-  std::ostringstream json;
-  json << "{\"tool\":\"sse_load\",\"cpu_s\":" << cpu_s << ",\"label\":\""
-       << json_escape(options.label) << "\",\"connections\":" << options.connections
-       << ",\"connected\":" << total.connected << ",\"failed\":" << total.failed
-       << ",\"retried\":" << total.retried << ",\"dropped\":" << total.dropped
-       << ",\"deliveries\":" << total.deliveries << ",\"unparsed\":" << total.unparsed
-       << ",\"comments\":" << total.comments << ",\"bytes\":" << total.body_bytes
-       << ",\"final_seq\":" << final_seq << ",\"expected\":" << loss.expected
-       << ",\"delivered\":" << loss.delivered << ",\"lost\":" << loss.lost
-       << ",\"duplicates\":" << loss.duplicates << ",\"subs_with_loss\":" << loss.subs_with_loss
-       << ",\"subs_with_duplicates\":" << loss.subs_with_duplicates << ",\"silent\":" << loss.silent
-       << ",\"first_event_us\":" << total.first_event_us
-       << ",\"last_event_us\":" << total.last_event_us << ",\"ready_us\":" << ready_us
-       << ",\"deliveries_per_s\":" << static_cast<uint64_t>(rate)
-       << ",\"latency_us\":" << total.latency.percentiles_json()
-       << ",\"hist\":" << total.latency.buckets_json() << ",\"per_second\":[";
-  for (size_t i = 0; i < total.per_second.size(); ++i) {
-    json << (i ? "," : "") << total.per_second[i];
-  }
-  json << "],\"errors\":{";
-  bool first = true;
-  for (const auto& [k, v] : total.errors) {
-    json << (first ? "" : ",") << "\"" << json_escape(k) << "\":" << v;
-    first = false;
-  }
-  json << "}}";
-  std::cout << json.str() << std::endl;
+  std::cout << summary_json(options, total, loss, outcome, rate) << std::endl;
   std::cerr << "sse_load: connected " << total.connected << "/" << options.connections
             << ", failed " << total.failed << ", dropped " << total.dropped << ", deliveries "
             << total.deliveries << " (" << static_cast<uint64_t>(rate) << "/s), lost " << loss.lost

@@ -117,6 +117,7 @@ class Publisher {
   void send_next(PublishConnection& c, uint64_t now);
   void flush(PublishConnection& c, uint64_t now);
   void on_readable(PublishConnection& c, uint64_t now);
+  void on_event(const epoll_event& event, uint64_t now);
   void watch(PublishConnection& c, uint32_t events, int op);
   std::string summary(uint64_t elapsed_us) const;
 
@@ -220,6 +221,19 @@ void Publisher::on_readable(PublishConnection& c, uint64_t now) {
   }
 }
 
+void Publisher::on_event(const epoll_event& event, uint64_t now) {
+  auto& c = *static_cast<PublishConnection*>(event.data.ptr);
+  if (c.fd < 0) return;
+  if (!c.connected && (event.events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+    const int err = connect_result(c.fd);
+    if (err != 0) return drop(c, std::string("connect: ") + std::strerror(err), now);
+    c.connected = true;
+    return watch(c, EPOLLIN, EPOLL_CTL_MOD);
+  }
+  if ((event.events & EPOLLOUT) && c.busy) flush(c, now);
+  if (c.fd >= 0 && (event.events & (EPOLLIN | EPOLLHUP | EPOLLERR))) on_readable(c, now);
+}
+
 int Publisher::run() {
   start_us_ = monotonic_us();
   next_seq_ = o_.first_seq;
@@ -256,23 +270,7 @@ int Publisher::run() {
     if (sending && due_us <= now && !sent_one) timeout_ms = 5;
     const int n = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), timeout_ms);
     now = monotonic_us();
-    for (int i = 0; i < n; ++i) {
-      auto& c = *static_cast<PublishConnection*>(events[static_cast<size_t>(i)].data.ptr);
-      const uint32_t ev = events[static_cast<size_t>(i)].events;
-      if (c.fd < 0) continue;
-      if (!c.connected && (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
-        const int err = connect_result(c.fd);
-        if (err != 0) {
-          drop(c, std::string("connect: ") + std::strerror(err), now);
-          continue;
-        }
-        c.connected = true;
-        watch(c, EPOLLIN, EPOLL_CTL_MOD);
-        continue;
-      }
-      if ((ev & EPOLLOUT) && c.busy) flush(c, now);
-      if (c.fd >= 0 && (ev & (EPOLLIN | EPOLLHUP | EPOLLERR))) on_readable(c, now);
-    }
+    for (int i = 0; i < n; ++i) on_event(events[static_cast<size_t>(i)], now);
   }
   const std::string json = summary(monotonic_us() - start_us_);
   std::cout << json << std::endl;
