@@ -16,7 +16,7 @@ ListenAddress parse_listen_node(const ConfigNode& node) {
 ServerConfig parse_server(const ConfigNode& node) {
   node.only_keys({"listen", "workers", "headers", "heartbeat", "max_connections", "cors_origins",
                   "cors_credentials", "max_body_bytes", "subscriber_queue_bytes",
-                  "shutdown_timeout", "log_level"});
+                  "shutdown_timeout", "request_timeout", "log_level"});
   ServerConfig server;
   if (auto listen = node.get("listen")) {
     server.listen.clear();
@@ -48,6 +48,8 @@ ServerConfig parse_server(const ConfigNode& node) {
   if (server.subscriber_queue_bytes < 1024)
     node["subscriber_queue_bytes"].fail("must be at least 1KiB");
   server.shutdown_timeout_ms = node.duration_or("shutdown_timeout", server.shutdown_timeout_ms);
+  server.request_timeout_ms = node.duration_or("request_timeout", server.request_timeout_ms);
+  if (server.request_timeout_ms <= 0) node["request_timeout"].fail("must be positive");
   server.log_level = node.str_or("log_level", server.log_level);
   if (server.log_level != "debug" && server.log_level != "info" && server.log_level != "warn" &&
       server.log_level != "error") {

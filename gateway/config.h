@@ -30,6 +30,8 @@ struct ServerConfig {
   int64_t max_body_bytes = 1 << 20;
   int64_t subscriber_queue_bytes = 1 << 20;
   int64_t shutdown_timeout_ms = 5000;
+  int64_t request_timeout_ms =
+      30000;  // a request head+body, or a keep-alive idle, must not take longer
   std::string log_level = "info";
 };
 

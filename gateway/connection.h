@@ -35,7 +35,8 @@ struct Connection {
   size_t all_slot = 0;     // index in the worker's list of every connection
   size_t queue_limit = 0;  // output bytes beyond which the subscriber counts as slow
   int64_t last_write_ms = 0;
-  bool held = false;  // resuming from a ResumeProvider: live frames wait in `out`
+  int64_t request_start_ms = 0;  // when the request being read (or the keep-alive idle) began
+  bool held = false;             // resuming from a ResumeProvider: live frames wait in `out`
 };
 
 }  // namespace ssegw

@@ -30,8 +30,9 @@ Worker::~Worker() {
 }
 
 void Worker::start() {
-  const int64_t hb = std::max<int64_t>(settings_->heartbeat_ms, 100);
-  timeval tick{static_cast<time_t>(hb / 2000), static_cast<suseconds_t>((hb / 2 % 1000) * 1000)};
+  // Heartbeats and request timeouts are checked at least every second.
+  const int64_t half = std::clamp<int64_t>(settings_->heartbeat_ms / 2, 50, 1000);
+  timeval tick{static_cast<time_t>(half / 1000), static_cast<suseconds_t>((half % 1000) * 1000)};
   event_add(tick_ev_.get(), &tick);
   thread_ = std::thread([this] {
     event_base_loop(base_.get(), EVLOOP_NO_EXIT_ON_EMPTY);
@@ -185,6 +186,7 @@ void Worker::open_connection(int fd) {
   c->id = next_id_++;
   c->queue_limit = static_cast<size_t>(settings_->subscriber_queue_bytes);
   c->last_write_ms = mono_ms();
+  c->request_start_ms = c->last_write_ms;
   event_assign(&c->read_ev, base_.get(), fd, EV_READ | EV_PERSIST, &Worker::on_read, c);
   event_assign(&c->write_ev, base_.get(), fd, EV_WRITE | EV_PERSIST, &Worker::on_write, c);
   event_add(&c->read_ev, nullptr);
@@ -254,6 +256,7 @@ void Worker::process_requests(Connection* c) {
       break;
     }
     c->in.erase(0, outcome.consumed);
+    c->request_start_ms = mono_ms();
     metrics_.requests.fetch_add(1, std::memory_order_relaxed);
     handle(c, request);
   }
@@ -423,7 +426,32 @@ void Worker::close_connection(Connection* c) {
 }
 
 void Worker::on_tick(evutil_socket_t, short, void* arg) {
-  static_cast<Worker*>(arg)->heartbeat();
+  auto* self = static_cast<Worker*>(arg);
+  self->heartbeat();
+  self->expire_requests();
+}
+
+// A client that opens a connection and never finishes a request (or idles on keep-alive)
+// would hold a file descriptor for ever.
+void Worker::expire_requests() {
+  const int64_t now = mono_ms();
+  std::vector<Connection*> expired;
+  for (Connection* c : all_) {
+    if (c->mode == Connection::Mode::kRequest && c->out.empty() &&
+        now - c->request_start_ms > settings_->request_timeout_ms) {
+      expired.push_back(c);
+    }
+  }
+  for (Connection* c : expired) {
+    if (c->in.empty()) {
+      close_connection(c);
+      continue;
+    }
+    c->out.push_owned(build_response(408, {}, "", false));
+    c->mode = Connection::Mode::kCloseAfterWrite;
+    c->in.clear();
+    flush(c);
+  }
 }
 
 void Worker::heartbeat() {

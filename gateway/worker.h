@@ -83,6 +83,7 @@ class Worker final : public FanoutTarget {
   void close_connection(Connection* c);
   void remove_subscriber(Connection* c);
   void heartbeat();
+  void expire_requests();
   void check_drained();
 
   const int index_;

@@ -143,6 +143,27 @@ TEST_F(SubscribePublish, PipelinedKeepAlivePublishes) {
   EXPECT_NE(got.find("Connection: keep-alive"), std::string::npos) << got;
 }
 
+TEST(Connections, UnfinishedRequestTimesOutWith408) {
+  GatewayProcess gw("server: {request_timeout: 300ms}\nchannels: [{path: /e}]\n");
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(gw.port());
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  std::string partial = "GET /e HTTP/1.1\r\nHost: x\r\n";  // never finished
+  ::send(fd, partial.data(), partial.size(), 0);
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string got;
+  char buf[1024];
+  ssize_t n;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) got.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  EXPECT_EQ(n, 0) << "the gateway closes the connection";
+  EXPECT_EQ(got.rfind("HTTP/1.1 408", 0), 0u) << got;
+}
+
 TEST(Ids, UniqueAndGrowingAcrossRestarts) {
   std::string first, second;
   {
