@@ -96,4 +96,45 @@ bool HttpResponseReader::parse_headers() {
   return true;
 }
 
+size_t HttpResponseReader::framing_step(char c) {
+  switch (chunk_phase_) {
+    case ChunkPhase::kSize: {
+      int digit = -1;
+      if (c >= '0' && c <= '9') digit = c - '0';
+      if (c >= 'a' && c <= 'f') digit = c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') digit = c - 'A' + 10;
+      if (digit < 0) {
+        if (!chunk_size_seen_) fail("bad chunk size");
+        chunk_phase_ = ChunkPhase::kSizeExtension;
+        return 0;
+      }
+      if (remaining_ > (uint64_t{1} << 40)) fail("chunk too large");
+      remaining_ = remaining_ * 16 + static_cast<uint64_t>(digit);
+      chunk_size_seen_ = true;
+      return 1;
+    }
+    case ChunkPhase::kSizeExtension:
+      if (c == '\n') {
+        chunk_size_seen_ = false;
+        trailer_line_empty_ = true;
+        chunk_phase_ = remaining_ == 0 ? ChunkPhase::kTrailer : ChunkPhase::kData;
+      }
+      return 1;
+    case ChunkPhase::kDataEnd:
+      if (c == '\n') chunk_phase_ = ChunkPhase::kSize;
+      return 1;
+    case ChunkPhase::kTrailer:
+      if (c == '\n') {
+        if (trailer_line_empty_) state_ = State::kDone;
+        trailer_line_empty_ = true;
+      } else if (c != '\r') {
+        trailer_line_empty_ = false;
+      }
+      return 1;
+    case ChunkPhase::kData:
+      break;
+  }
+  return 1;
+}
+
 }  // namespace ssegw::bench

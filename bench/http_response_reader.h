@@ -34,6 +34,9 @@ class HttpResponseReader {
 
   size_t feed_headers(std::string_view in);
   bool parse_headers();
+  // Advances the chunked-encoding framing (sizes, extensions, CRLFs, trailers) by one
+  // character; returns 1 when it used the character, 0 when it must be looked at again.
+  size_t framing_step(char c);
   void fail(std::string why);
 
   State state_ = State::kHeaders;
@@ -68,67 +71,15 @@ size_t HttpResponseReader::feed(std::string_view in, OnBody&& on_body) {
       if (remaining_ == 0) state_ = State::kDone;
       return pos;
     }
-    const char c = in[pos];
-    switch (chunk_phase_) {
-      case ChunkPhase::kSize: {
-        int digit = -1;
-        if (c >= '0' && c <= '9') digit = c - '0';
-        if (c >= 'a' && c <= 'f') digit = c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') digit = c - 'A' + 10;
-        if (digit >= 0) {
-          if (remaining_ > (uint64_t{1} << 40)) {
-            fail("chunk too large");
-            return pos;
-          }
-          remaining_ = remaining_ * 16 + static_cast<uint64_t>(digit);
-          chunk_size_seen_ = true;
-        } else if (!chunk_size_seen_) {
-          fail("bad chunk size");
-          return pos;
-        } else {
-          chunk_phase_ = ChunkPhase::kSizeExtension;
-          continue;  // look at this character again as the start of the extension
-        }
-        ++pos;
-        break;
-      }
-      case ChunkPhase::kSizeExtension:
-        ++pos;
-        if (c == '\n') {
-          chunk_size_seen_ = false;
-          if (remaining_ == 0) {
-            chunk_phase_ = ChunkPhase::kTrailer;
-            trailer_line_empty_ = true;
-          } else {
-            chunk_phase_ = ChunkPhase::kData;
-          }
-        }
-        break;
-      case ChunkPhase::kData: {
-        const size_t take = static_cast<size_t>(std::min<uint64_t>(remaining_, in.size() - pos));
-        on_body(in.substr(pos, take));
-        pos += take;
-        remaining_ -= take;
-        if (remaining_ == 0) chunk_phase_ = ChunkPhase::kDataEnd;
-        break;
-      }
-      case ChunkPhase::kDataEnd:
-        ++pos;
-        if (c == '\n') chunk_phase_ = ChunkPhase::kSize;
-        break;
-      case ChunkPhase::kTrailer:
-        ++pos;
-        if (c == '\n') {
-          if (trailer_line_empty_) {
-            state_ = State::kDone;
-            return pos;
-          }
-          trailer_line_empty_ = true;
-        } else if (c != '\r') {
-          trailer_line_empty_ = false;
-        }
-        break;
+    if (chunk_phase_ != ChunkPhase::kData) {
+      pos += framing_step(in[pos]);
+      continue;
     }
+    const size_t take = static_cast<size_t>(std::min<uint64_t>(remaining_, in.size() - pos));
+    on_body(in.substr(pos, take));
+    pos += take;
+    remaining_ -= take;
+    if (remaining_ == 0) chunk_phase_ = ChunkPhase::kDataEnd;
   }
   return pos;
 }
