@@ -94,7 +94,7 @@ bool MqttLink::attempt(bool* session_present, std::string* error) {
 }
 
 bool MqttLink::connect(bool* session_present) {
-  if (ever_connected_) {
+  if (ever_connected_ && !std::exchange(closed_on_purpose_, false)) {
     // A connection that broke soon after it was made (a broker that accepts and then drops
     // us, another client taking our id) must not turn into a tight reconnect loop.
     if (std::chrono::steady_clock::now() - connected_at_ >= std::chrono::seconds(10)) {
@@ -161,6 +161,11 @@ void MqttLink::drop(const std::string& reason) {
   }
   cv_.notify_all();
   disconnect();
+}
+
+void MqttLink::closed_on_purpose() {
+  disconnect();
+  closed_on_purpose_ = true;
 }
 
 bool MqttLink::connected() const {

@@ -41,6 +41,9 @@ class MqttLink {
   bool wait_while_connected(std::chrono::milliseconds timeout);
   // Interruptible sleep; false when stop was requested.
   bool sleep(std::chrono::milliseconds timeout);
+  // The owner closed the connection on purpose (a pause): the next connect() is not a
+  // retry after a flapping connection and starts at once.
+  void closed_on_purpose();
   // The owner saw the connection fail (an ack timed out): drop it so connect() starts over.
   void drop(const std::string& reason);
   bool connected() const;
@@ -60,6 +63,7 @@ class MqttLink {
   std::unique_ptr<::mqtt::async_client> client_;
   Backoff backoff_;
   bool ever_connected_ = false;
+  bool closed_on_purpose_ = false;
   std::chrono::steady_clock::time_point connected_at_;
 
   mutable std::mutex mu_;

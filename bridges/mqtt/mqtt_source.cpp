@@ -55,7 +55,7 @@ void MqttSource::run() {
       return;  // the state says failed, with the reason
     }
     if (held) {
-      link_->disconnect();
+      link_->closed_on_purpose();
       wait_until_accepting(held);
     }
   }

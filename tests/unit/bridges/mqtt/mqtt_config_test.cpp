@@ -185,6 +185,8 @@ TEST_F(MqttConfigTest, SinkErrors) {
       {head + "topic: t\n", "missing required key 'from'"},
       {head + "from: /a\ntopic: t\nqos: -1\n", "key 'sinks[0].qos'"},
       {head + "from: /a\ntopic: t\nmax_queue: 0\n", "key 'sinks[0].max_queue'"},
+      {head + "from: /a\ntopic: t\nmax_inflight: 65\n", "key 'sinks[0].max_inflight'"},
+      {head + "from: /a\ntopic: t\nack_timeout: 10ms\n", "at least 100ms"},
       {head + "from: /a\ntopic: t\nretain: maybe\n", "key 'sinks[0].retain'"},
       {head + "from: /a\ntopic: t\ntopics: [x]\n", "unknown key"},
   };
