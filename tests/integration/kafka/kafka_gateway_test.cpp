@@ -327,5 +327,38 @@ TEST(KafkaGateway, TwoGatewaysShareABackboneAndASubscriberMovesBetweenThem) {
   EXPECT_FALSE(moved.next(500ms).has_value());
 }
 
+// Two gateways reading one 3-partition topic interleave its partitions differently, so the
+// same event can have different ids on each. A subscriber moved from A to B must still get
+// each event once: B has to recognise which of its frames A's id already covers.
+// DISABLED_ until the worker asks ResumeProvider::covers() (core change requested): without
+// it, B replays frames A's id already covered when the interleavings differ.
+TEST(KafkaGateway, DISABLED_ASubscriberMovedBetweenGatewaysOnAMultiPartitionTopicSeesNothingTwice) {
+  const std::string topic = tk::unique_topic("multi");
+  tk::create_topic(topic, 3);
+  const std::string config =
+      "server: {workers: 2}\nchannels:\n  - {path: /m, history: 1000}\nsources:\n" +
+      kafka_source(topic, "/m");
+  GatewayProcess a(config);
+  GatewayProcess b(config);
+  ASSERT_TRUE(wait_ready(a.port(), 30s)) << a.output();
+  ASSERT_TRUE(wait_ready(b.port(), 30s)) << b.output();
+  SseClient on_a(a.port(), "/m");
+  ASSERT_EQ(tk::produce(topic, numbered(300, 3)), 300u);
+  auto first = on_a.take(150, 30s);
+  ASSERT_EQ(first.size(), 150u);
+  on_a.close();
+  std::set<std::string> seen;
+  for (const SseEvent& e : first) seen.insert(e.data);
+  SseClient on_b(b.port(), "/m", {{"Last-Event-ID", first.back().id}});
+  auto rest = on_b.take(150, 30s);
+  std::set<std::string> got;
+  for (const SseEvent& e : rest) {
+    EXPECT_FALSE(seen.contains(e.data)) << "seen on A already: " << e.data;
+    EXPECT_TRUE(got.insert(e.data).second) << "twice: " << e.data;
+  }
+  EXPECT_EQ(seen.size() + got.size(), 300u);
+  EXPECT_FALSE(on_b.next(500ms).has_value());
+}
+
 }  // namespace
 }  // namespace ssegw::testing
