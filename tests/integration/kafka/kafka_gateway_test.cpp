@@ -2,6 +2,7 @@
 // fixture started; subscribers and publishers talk to it over HTTP like any client.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <atomic>
 #include <iostream>
@@ -325,6 +326,46 @@ TEST(KafkaGateway, TwoGatewaysShareABackboneAndASubscriberMovesBetweenThem) {
   ASSERT_EQ(rest.size(), 10u);
   for (int i = 0; i < 10; ++i) EXPECT_EQ(rest[i].data, "m" + std::to_string(20 + i));
   EXPECT_FALSE(moved.next(500ms).has_value());
+}
+
+TEST(KafkaGateway, ABackbonePublishIsAnsweredOnlyOnceKafkaHasIt) {
+  const std::string topic = tk::unique_topic("ack");
+  tk::create_topic(topic, 1);
+  // A short delivery timeout so the refused publish is answered within the client's wait.
+  GatewayProcess gw(
+      "channels:\n  - path: /events\n    publish: true\n    backbone: {kafka: {brokers: '" +
+      tk::bootstrap() + "', topic: " + topic + ", properties: {message.timeout.ms: '2500'}}}\n");
+  ASSERT_TRUE(wait_ready(gw.port(), 30s)) << gw.output();
+  SseClient sub(gw.port(), "/events");
+  HttpResponse before = publish(gw.port(), "/events", "acked-1");
+  ASSERT_EQ(before.status, 200) << before.body;
+  ASSERT_TRUE(tk::broker_command("stop"));
+  HttpResponse during = http_request(gw.port(), "POST", "/events", "refused", {}, 15s);
+  EXPECT_EQ(during.status, 503) << during.body;
+  ASSERT_TRUE(tk::broker_command("start"));
+  HttpResponse after = http_request(gw.port(), "POST", "/events", "acked-2", {}, 40s);
+  EXPECT_EQ(after.status, 200) << after.body << gw.output();
+  auto events = sub.take(2, 40s);
+  ASSERT_EQ(events.size(), 2u) << gw.output();
+  EXPECT_EQ(events[0].data, "acked-1");
+  EXPECT_EQ(events[1].data, "acked-2");
+  EXPECT_NE(before.body.find(events[0].id), std::string::npos)
+      << "the answer carries the event's id";
+  EXPECT_FALSE(sub.next(1s).has_value()) << "a publish Kafka refused must not reach subscribers";
+  for (const auto& record : tk::read_all(topic)) EXPECT_NE(record.value, "refused");
+}
+
+TEST(KafkaGateway, AMisspeltLibrdkafkaPropertyIsAConfigErrorWithItsLine) {
+  TempFile config(
+      "channels:\n  - {path: /o}\nsources:\n  - name: k\n    type: kafka\n"
+      "    brokers: 127.0.0.1:9\n    topics: [t]\n    to: /o\n"
+      "    properties:\n      fetch.wait.max.msec: 10\n");
+  ChildProcess check({gateway_binary(), "--check-config", "--config", config.path()});
+  auto status = check.wait_exit(30s);
+  ASSERT_TRUE(status);
+  EXPECT_NE(WEXITSTATUS(*status), 0);
+  EXPECT_NE(check.output().find(config.path() + ":10"), std::string::npos) << check.output();
+  EXPECT_NE(check.output().find("fetch.wait.max.msec"), std::string::npos) << check.output();
 }
 
 // Two gateways reading one 3-partition topic interleave its partitions differently, so the
