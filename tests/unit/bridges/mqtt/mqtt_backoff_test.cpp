@@ -7,7 +7,7 @@
 namespace ssegw::mqtt {
 namespace {
 
-TEST(Backoff, DoublesWithJitterUpToTheCap) {
+TEST(MqttBackoff, DoublesWithJitterUpToTheCap) {
   Backoff backoff(100, 1000);
   const int64_t bases[] = {100, 200, 400, 800, 1000, 1000, 1000};
   for (int64_t base : bases) {
@@ -19,13 +19,13 @@ TEST(Backoff, DoublesWithJitterUpToTheCap) {
   EXPECT_LE(backoff.next_ms(), 100);
 }
 
-TEST(Backoff, WaitsVaryBetweenClients) {
+TEST(MqttBackoff, WaitsVaryBetweenClients) {
   std::set<int64_t> seen;
   for (int i = 0; i < 20; ++i) seen.insert(Backoff(1000, 60000).next_ms());
   EXPECT_GT(seen.size(), 1u);  // the jitter spreads reconnects out
 }
 
-TEST(Backoff, ManyFailuresDoNotOverflow) {
+TEST(MqttBackoff, ManyFailuresDoNotOverflow) {
   Backoff backoff(500, 30000);
   for (int i = 0; i < 200; ++i) {
     const int64_t wait = backoff.next_ms();

@@ -13,22 +13,22 @@ std::string render_or_why(const PathTemplate& t, std::string_view topic) {
   return path ? *path : "REFUSED: " + why;
 }
 
-TEST(PathTemplate, TextWithoutPlaceholderIsNotATemplate) {
+TEST(MqttPathTemplate, TextWithoutPlaceholderIsNotATemplate) {
   EXPECT_FALSE(PathTemplate::parse("/sensors").has_value());
 }
 
-TEST(PathTemplate, TopicLevelsBecomePathSegments) {
+TEST(MqttPathTemplate, TopicLevelsBecomePathSegments) {
   PathTemplate t = *PathTemplate::parse("/mqtt/{topic}");
   EXPECT_EQ(render_or_why(t, "sensors/a/temperature"), "/mqtt/sensors/a/temperature");
   EXPECT_EQ(render_or_why(t, "x"), "/mqtt/x");
 }
 
-TEST(PathTemplate, SuffixAfterPlaceholderIsKept) {
+TEST(MqttPathTemplate, SuffixAfterPlaceholderIsKept) {
   PathTemplate t = *PathTemplate::parse("/devices/{topic}/live");
   EXPECT_EQ(render_or_why(t, "a/b"), "/devices/a/b/live");
 }
 
-TEST(PathTemplate, UnsafeBytesArePercentEncoded) {
+TEST(MqttPathTemplate, UnsafeBytesArePercentEncoded) {
   PathTemplate t = *PathTemplate::parse("/mqtt/{topic}");
   EXPECT_EQ(render_or_why(t, "a b/c?d"), "/mqtt/a%20b/c%3Fd");
   EXPECT_EQ(render_or_why(t, "100%"), "/mqtt/100%25");
@@ -39,14 +39,14 @@ TEST(PathTemplate, UnsafeBytesArePercentEncoded) {
   EXPECT_EQ(render_or_why(t, "ok-._~AZaz09"), "/mqtt/ok-._~AZaz09");
 }
 
-TEST(PathTemplate, EncodingKeepsDistinctTopicsDistinct) {
+TEST(MqttPathTemplate, EncodingKeepsDistinctTopicsDistinct) {
   PathTemplate t = *PathTemplate::parse("/mqtt/{topic}");
   // A literal "%2F" in a topic must not collide with a level separator.
   EXPECT_NE(render_or_why(t, "a%2Fb"), render_or_why(t, "a/b"));
   EXPECT_EQ(render_or_why(t, "a%2Fb"), "/mqtt/a%252Fb");
 }
 
-TEST(PathTemplate, DotLevelsAreRefused) {
+TEST(MqttPathTemplate, DotLevelsAreRefused) {
   PathTemplate t = *PathTemplate::parse("/mqtt/{topic}");
   EXPECT_EQ(render_or_why(t, "a/../b"), "REFUSED: '.' or '..' topic level");
   EXPECT_EQ(render_or_why(t, ".."), "REFUSED: '.' or '..' topic level");
@@ -55,7 +55,7 @@ TEST(PathTemplate, DotLevelsAreRefused) {
   EXPECT_EQ(render_or_why(t, "a/..b/c."), "/mqtt/a/..b/c.");
 }
 
-TEST(PathTemplate, EmptyLevelsAreRefused) {
+TEST(MqttPathTemplate, EmptyLevelsAreRefused) {
   PathTemplate t = *PathTemplate::parse("/mqtt/{topic}");
   EXPECT_EQ(render_or_why(t, "a//b"), "REFUSED: empty topic level");
   EXPECT_EQ(render_or_why(t, "/a"), "REFUSED: empty topic level");
@@ -63,7 +63,7 @@ TEST(PathTemplate, EmptyLevelsAreRefused) {
   EXPECT_EQ(render_or_why(t, ""), "REFUSED: empty topic");
 }
 
-TEST(PathTemplate, SystemTopicsAndOverlongPathsAreRefused) {
+TEST(MqttPathTemplate, SystemTopicsAndOverlongPathsAreRefused) {
   PathTemplate t = *PathTemplate::parse("/mqtt/{topic}");
   EXPECT_EQ(render_or_why(t, "$SYS/broker/uptime"),
             "REFUSED: system topics ($...) are not mapped to paths");
@@ -72,7 +72,7 @@ TEST(PathTemplate, SystemTopicsAndOverlongPathsAreRefused) {
   EXPECT_EQ(render_or_why(t, std::string(400, ' ')), "REFUSED: path would be too long");
 }
 
-TEST(PathTemplate, BadTemplatesAreRejected) {
+TEST(MqttPathTemplate, BadTemplatesAreRejected) {
   EXPECT_THROW(PathTemplate::parse("mqtt/{topic}"), std::invalid_argument);
   EXPECT_THROW(PathTemplate::parse("/{topic}/{topic}"), std::invalid_argument);
   EXPECT_THROW(PathTemplate::parse("/{topic}/{other}"), std::invalid_argument);
@@ -80,13 +80,13 @@ TEST(PathTemplate, BadTemplatesAreRejected) {
   EXPECT_THROW(PathTemplate::parse("/a?x=1/{topic}"), std::invalid_argument);
 }
 
-TEST(TopicAsEventType, LineBreaksNulAndPercentCannotReachTheEventLine) {
+TEST(MqttTopicAsEventType, LineBreaksNulAndPercentCannotReachTheEventLine) {
   EXPECT_EQ(topic_as_event_type("sensors/a/temperature"), "sensors/a/temperature");
   EXPECT_EQ(topic_as_event_type(std::string("a\rb\nc\0d%", 8)), "a%0Db%0Ac%00d%25");
   EXPECT_EQ(topic_as_event_type("caf\xC3\xA9 x"), "caf\xC3\xA9 x");
 }
 
-TEST(TopicTemplate, EventTypeFillsOneLevel) {
+TEST(MqttTopicTemplate, EventTypeFillsOneLevel) {
   TopicTemplate t = TopicTemplate::parse("gateway/{event}");
   EXPECT_TRUE(t.has_placeholder());
   EXPECT_EQ(t.render("alert"), "gateway/alert");
@@ -97,12 +97,12 @@ TEST(TopicTemplate, EventTypeFillsOneLevel) {
   EXPECT_EQ(t.render(std::string("x\0y", 3)), "gateway/x%00y");
 }
 
-TEST(TopicTemplate, PlaceholderMayBeInsideTheTopic) {
+TEST(MqttTopicTemplate, PlaceholderMayBeInsideTheTopic) {
   EXPECT_EQ(TopicTemplate::parse("gw/{event}/out").render("t"), "gw/t/out");
   EXPECT_EQ(TopicTemplate::parse("fixed/topic").render("ignored"), "fixed/topic");
 }
 
-TEST(TopicTemplate, BadTopicsAreRejected) {
+TEST(MqttTopicTemplate, BadTopicsAreRejected) {
   EXPECT_THROW(TopicTemplate::parse(""), std::invalid_argument);
   EXPECT_THROW(TopicTemplate::parse("a/+/b"), std::invalid_argument);
   EXPECT_THROW(TopicTemplate::parse("a/#"), std::invalid_argument);
@@ -111,7 +111,7 @@ TEST(TopicTemplate, BadTopicsAreRejected) {
   EXPECT_THROW(TopicTemplate::parse(std::string("a\0b", 3)), std::invalid_argument);
 }
 
-TEST(TopicFilter, WildcardsOnlyAsWholeLevels) {
+TEST(MqttTopicFilter, WildcardsOnlyAsWholeLevels) {
   EXPECT_EQ(check_topic_filter("sensors/+/temperature"), "");
   EXPECT_EQ(check_topic_filter("alerts/#"), "");
   EXPECT_EQ(check_topic_filter("#"), "");
