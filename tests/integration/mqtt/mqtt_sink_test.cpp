@@ -1,6 +1,7 @@
 // Channels out to MQTT: mosquitto_sub is the independent reader.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "tests/integration/mqtt/mqtt_test_support.h"
@@ -43,6 +44,53 @@ TEST(MqttSink, HttpPublishArrivesOnTheTemplatedTopic) {
   EXPECT_TRUE(wait_metric(gw.port(),
                           "ssegw_bridge_events_out_total{kind=\"sink\",name=\"alerts-out\"}", 3,
                           seconds(5)));
+}
+
+TEST(MqttSink, PublishesOverTheTlsAndPasswordListeners) {
+  const MqttBroker broker = shared_broker();
+  const std::string p = unique_token("sinksec");
+  MqttSubscriber sub(broker, p + "/#");
+  GatewayProcess gw(
+      "channels:\n"
+      "  - {path: /alerts, history: 100, publish: true}\n"
+      "sinks:\n"
+      "  - name: over-tls\n"
+      "    type: mqtt\n"
+      "    from: /alerts\n"
+      "    broker: " +
+          broker.tls_url() +
+          "\n"
+          "    tls: {ca_file: " +
+          broker.ca_file +
+          "}\n"
+          "    topic: \"" +
+          p +
+          "/tls/{event}\"\n"
+          "  - name: with-password\n"
+          "    type: mqtt\n"
+          "    from: /alerts\n"
+          "    broker: " +
+          broker.auth_url() +
+          "\n"
+          "    username: " +
+          broker.user +
+          "\n"
+          "    password: \"{{ MQTT_PASSWORD }}\"\n"
+          "    topic: \"" +
+          p + "/auth/{event}\"\n",
+      {}, {{"MQTT_PASSWORD", broker.password}});
+  ASSERT_TRUE(wait_metric(gw.port(), "ssegw_bridge_connected{kind=\"sink\",name=\"over-tls\"}", 1,
+                          seconds(15)))
+      << gw.output();
+  ASSERT_TRUE(wait_metric(gw.port(), "ssegw_bridge_connected{kind=\"sink\",name=\"with-password\"}",
+                          1, seconds(15)))
+      << gw.output();
+  EXPECT_EQ(publish(gw.port(), "/alerts", "both", "ping").status, 200);
+  std::vector<std::string> got = sub.wait_messages(2, seconds(10));
+  ASSERT_EQ(got.size(), 2u) << sub.output() << gw.output();
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got[0], p + "/auth/ping both");
+  EXPECT_EQ(got[1], p + "/tls/ping both");
 }
 
 TEST(MqttSink, UpstreamSseFeedBridgedToMqttEndToEnd) {

@@ -114,6 +114,28 @@ TEST(MqttSource, JsonFormatDropsAndCountsBadPayloads) {
   EXPECT_NE(gw.output().find("not JSON"), std::string::npos) << gw.output();
 }
 
+TEST(MqttSource, JsonFormatWithBadDataFailStopsTheSourceVisibly) {
+  const MqttBroker broker = shared_broker();
+  const std::string p = unique_token("jsonfail");
+  GatewayProcess gw(source_config(broker, "[\"" + p + "/#\"]", "/sensors",
+                                  "    format: json\n    bad_data: fail\n"));
+  ASSERT_TRUE(wait_ready(gw.port(), 200, seconds(15))) << gw.output();
+  SseClient sub(gw.port(), "/sensors");
+  ASSERT_TRUE(mqtt_publish(broker, p + "/x", "{\"ok\": true}"));
+  ASSERT_TRUE(sub.next(seconds(5)).has_value());
+  ASSERT_TRUE(mqtt_publish(broker, p + "/x", "oops"));
+  ASSERT_TRUE(wait_ready(gw.port(), 503, seconds(10))) << gw.output();
+  EXPECT_TRUE(wait_metric(gw.port(),
+                          "ssegw_bridge_state{kind=\"source\",name=\"sensors\",type=\"mqtt\","
+                          "state=\"failed\"}",
+                          1, seconds(5)));
+  EXPECT_NE(gw.output().find("mqtt source failed: payload is not JSON"), std::string::npos);
+  ASSERT_TRUE(mqtt_publish(broker, p + "/x", "{\"after\": 1}"));
+  EXPECT_FALSE(sub.next(std::chrono::milliseconds(500)).has_value()) << "a failed source stops";
+  EXPECT_TRUE(gw.process().running());
+  EXPECT_EQ(http_request(gw.port(), "GET", "/healthz").status, 200);
+}
+
 TEST(MqttSource, TopicTemplateMakesChannelsAndRefusesUnsafeTopics) {
   const MqttBroker broker = shared_broker();
   const std::string p = unique_token("tpl");
