@@ -1,6 +1,7 @@
 // MQTT topics into SSE channels, against the real Mosquitto the fixture started, with
 // mosquitto_pub as the independent publisher and the gateway's HTTP side as the reader.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include "tests/integration/mqtt/mqtt_test_support.h"
 
@@ -28,6 +29,25 @@ std::string source_config(const MqttBroker& broker, const std::string& topics_ya
          "\n"
          "    to: " +
          to + "\n" + extra;
+}
+
+TEST(MqttSource, BadMqttConfigIsRefusedWithFileLineAndKey) {
+  TempFile config(
+      "channels:\n"
+      "  - {path: /sensors}\n"
+      "sources:\n"
+      "  - name: sensors\n"
+      "    type: mqtt\n"
+      "    broker: tcp://127.0.0.1:1883\n"
+      "    topics: [\"sensors/#/temperature\"]\n"
+      "    to: /sensors\n");
+  ChildProcess check({gateway_binary(), "--config", config.path(), "--check-config"});
+  std::optional<int> status = check.wait_exit(seconds(10));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 1) << check.output();
+  EXPECT_NE(check.output().find(config.path() + ":7:"), std::string::npos) << check.output();
+  EXPECT_NE(check.output().find("'#' must be the whole last level"), std::string::npos)
+      << check.output();
 }
 
 TEST(MqttSource, TopicsBecomeEventTypesWildcardsMatchAndRetainedComesFirst) {
