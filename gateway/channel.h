@@ -68,6 +68,15 @@ class ResumeProvider {
  public:
   virtual ~ResumeProvider() = default;
   virtual bool understands(std::string_view last_event_id) const = 0;
+  // True when a subscriber resuming from last_event_id has already seen the frame with
+  // frame_id. Needed where ids that differ may name the same events (each gateway reading a
+  // multi-partition topic interleaves partitions its own way): such frames are skipped in
+  // the replay and in the live stream of that subscriber.
+  virtual bool covers(std::string_view last_event_id, std::string_view frame_id) const {
+    (void)last_event_id;
+    (void)frame_id;
+    return false;
+  }
   virtual void fetch(std::string after_id, std::string before_id, std::string through_id,
                      std::function<void(bool ok, std::vector<Event> events)> done) = 0;
 };

@@ -37,6 +37,9 @@ struct Connection {
   int64_t last_write_ms = 0;
   int64_t request_start_ms = 0;  // when the request being read (or the keep-alive idle) began
   bool held = false;             // resuming from a ResumeProvider: live frames wait in `out`
+  // The foreign Last-Event-ID of a subscriber resuming through a ResumeProvider: frames it
+  // covers are skipped. Null for everyone else, so it costs idle subscribers one pointer.
+  std::unique_ptr<std::string> resume_filter;
 };
 
 }  // namespace ssegw

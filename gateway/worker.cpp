@@ -110,10 +110,12 @@ void Worker::fan_out(const std::shared_ptr<Channel>& channel, const FrameRef& fr
   auto it = subscribers_.find(channel.get());
   if (it == subscribers_.end()) return;
   uint64_t delivered = 0;
+  ResumeProvider* provider = channel->resume_provider();
   for (Connection* c : it->second.list) {
     // A subscriber whose replay already covered this frame skips it: no duplicate at the seam.
     if (frame->seq() <= c->last_seq) continue;
     c->last_seq = frame->seq();
+    if (c->resume_filter && provider && provider->covers(*c->resume_filter, frame->id())) continue;
     c->out.push(frame);
     mark_dirty(c);
     ++delivered;
@@ -298,6 +300,10 @@ void Worker::subscribe(Connection* c, RouteAction& action) {
   ResumeProvider* provider = c->channel->resume_provider();
   if (!action.last_event_id.empty() && !plan.id_known && provider &&
       provider->understands(action.last_event_id)) {
+    c->resume_filter = std::make_unique<std::string>(action.last_event_id);
+    std::erase_if(plan.frames, [&](const FrameRef& f) {
+      return provider->covers(action.last_event_id, f->id());
+    });
     start_resume(c, provider, action.last_event_id, std::move(plan), std::move(prefix));
     return;
   }
