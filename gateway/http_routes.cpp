@@ -63,6 +63,11 @@ RouteAction route_publish(const HttpRequest& request, const std::shared_ptr<Chan
       return respond(403, cors, "publish token not accepted\n", keep_alive);
     }
   }
+  if (!channel->accepting()) {
+    // A sink behind this channel is full: push back instead of letting its queue overflow.
+    return respond(503, with({{"Retry-After", "1"}}, cors),
+                   "channel is holding: a sink cannot keep up\n", keep_alive);
+  }
   RouteAction action;
   action.kind = RouteAction::Kind::kPublish;
   action.channel = channel;

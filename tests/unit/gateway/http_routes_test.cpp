@@ -76,6 +76,16 @@ TEST_F(Routes, PublishTokenChecks) {
   EXPECT_EQ(ok.event.data, "x");
 }
 
+TEST_F(Routes, HeldChannelAnswers503WithRetryAfter) {
+  dir_.find("/open")->hold();
+  RouteAction a = route("POST /open HTTP/1.1\r\nContent-Length: 1\r\n\r\nx");
+  EXPECT_EQ(status_of(a), 503);
+  EXPECT_NE(a.response.find("Retry-After: 1"), std::string::npos);
+  dir_.find("/open")->release_hold();
+  EXPECT_EQ(route("POST /open HTTP/1.1\r\nContent-Length: 1\r\n\r\nx").kind,
+            RouteAction::Kind::kPublish);
+}
+
 TEST_F(Routes, EventNameWithLineBreakIs400) {
   EXPECT_EQ(status_of(route("POST /open?event=a%0Db HTTP/1.1\r\nContent-Length: 1\r\n\r\nx")), 400);
   EXPECT_EQ(status_of(route("POST /open?event=a%0Ab HTTP/1.1\r\nContent-Length: 1\r\n\r\nx")), 400);
