@@ -39,7 +39,11 @@ void KafkaFeed::start() {
 }
 
 void KafkaFeed::stop() {
-  stopping_ = true;
+  {
+    // Under the lock, so a sleep_for() between its check and its wait cannot miss it.
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   if (consumer_) {
