@@ -56,7 +56,16 @@ EOF
 
 # A TCP port on 127.0.0.1 that nothing listens on right now.
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+  if command -v python3 >/dev/null; then
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+    return
+  fi
+  # No python3: a random high port that `ss` does not list as listening.
+  local port
+  while true; do
+    port=$((20000 + RANDOM % 40000))
+    ss -Htln "sport = :$port" 2>/dev/null | grep -q . || { echo "$port"; return; }
+  done
 }
 
 running() {  # pid
