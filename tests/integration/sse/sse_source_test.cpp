@@ -48,6 +48,7 @@ TEST(SseSource, RelaysTypeAndDataIntactToCurl) {
     EXPECT_NE(out.find(frame), std::string::npos) << "missing event " << k << " in:\n" << out;
   }
   EXPECT_LT(out.find("n=1\n"), out.find("n=4\n"));
+  expect_clean_stop(gw);
 }
 
 TEST(SseSource, EventWithoutTypeIsMessageAndSeveralChannelsAreFed) {
@@ -61,6 +62,7 @@ TEST(SseSource, EventWithoutTypeIsMessageAndSeveralChannelsAreFed) {
     EXPECT_EQ(data_of(events), (std::vector<std::string>{"n=1", "n=2", "n=3"}));
     for (const auto& e : events) EXPECT_EQ(e.type, "message");
   }
+  expect_clean_stop(gw);
 }
 
 TEST(SseSource, EventsFilterKeepsListedTypesAndResumesAfterFilteredIds) {
@@ -84,6 +86,7 @@ TEST(SseSource, EventsFilterKeepsListedTypesAndResumesAfterFilteredIds) {
   EXPECT_EQ(requests[0].header("Last-Event-ID"), "");
   EXPECT_EQ(requests[1].header("Last-Event-ID"), "6");
   EXPECT_GE(wait_metric(gw.port(), "ssegw_bridge_dropped_filter_total", "up", 2), 2);
+  expect_clean_stop(gw);
 }
 
 TEST(SseSource, ConfiguredHeadersWithVariablesReachTheUpstream) {
@@ -99,6 +102,7 @@ TEST(SseSource, ConfiguredHeadersWithVariablesReachTheUpstream) {
   EXPECT_EQ(requests[0].header("X-Url"), "http://a:8080/x");
   EXPECT_EQ(requests[0].header("Accept"), "text/event-stream");
   EXPECT_EQ(requests[0].header("Cache-Control"), "no-cache");
+  expect_clean_stop(gw);
 }
 
 TEST(SseSource, JsonFormatDropsAndCountsBadData) {
@@ -112,6 +116,7 @@ TEST(SseSource, JsonFormatDropsAndCountsBadData) {
                                                        "{\"n\": 5}", "{\"n\": 7}", "{\"n\": 8}"}));
   EXPECT_EQ(wait_metric(gw.port(), "ssegw_bridge_dropped_bad_data_total", "up", 3), 3);
   EXPECT_FALSE(client.next(milliseconds(300))) << "a bad event got through";
+  expect_clean_stop(gw);
 }
 
 TEST(SseSource, UpstreamKilledMidEventIsResumedWithoutTheHalfEvent) {
@@ -136,6 +141,7 @@ TEST(SseSource, UpstreamKilledMidEventIsResumedWithoutTheHalfEvent) {
   ASSERT_GE(requests.size(), 1u);
   EXPECT_EQ(requests[0].header("Last-Event-ID"), "3");
   EXPECT_GE(wait_metric(gw.port(), "ssegw_bridge_reconnects_total", "up", 1), 1);
+  expect_clean_stop(gw);
 }
 
 TEST(SseSource, ServerErrorsAreRetriedUntilTheStreamComes) {
@@ -150,6 +156,7 @@ TEST(SseSource, ServerErrorsAreRetriedUntilTheStreamComes) {
   EXPECT_NE(gw.output().find("HTTP 500"), std::string::npos) << gw.output();
   EXPECT_TRUE(wait_state(gw.port(), "up", "streaming"));
   EXPECT_EQ(http_request(gw.port(), "GET", "/readyz").status, 200);
+  expect_clean_stop(gw);
 }
 
 TEST(SseSource, FirstConnectionIsRetriedWhenTheUpstreamIsNotUpYet) {
@@ -162,6 +169,7 @@ TEST(SseSource, FirstConnectionIsRetriedWhenTheUpstreamIsNotUpYet) {
   UpstreamServer up(port);
   SseClient client(gw.port(), "/relay", kFromTheStart);
   EXPECT_EQ(client.take(2, seconds(30)).size(), 2u);
+  expect_clean_stop(gw);
 }
 
 TEST(SseSource, TrickledStreamArrivesWhole) {
@@ -175,6 +183,7 @@ TEST(SseSource, TrickledStreamArrivesWhole) {
     EXPECT_EQ(events[k - 1].type, "t");
     EXPECT_EQ(events[k - 1].data, "n=" + std::to_string(k) + "\nsecond line: " + std::to_string(k));
   }
+  expect_clean_stop(gw);
 }
 
 TEST(SseSource, CloseDelimitedBodyIsRead) {
@@ -183,6 +192,7 @@ TEST(SseSource, CloseDelimitedBodyIsRead) {
       {"/relay"}, endpoint(up, "count=3&framing=close&data=raw") + "    to: /relay\n"));
   SseClient client(gw.port(), "/relay", kFromTheStart);
   EXPECT_EQ(data_of(client.take(3, seconds(20))), (std::vector<std::string>{"n=1", "n=2", "n=3"}));
+  expect_clean_stop(gw);
 }
 
 TEST(SseSource, LineLargerThanTheLimitIsDroppedAndTheRestRelayed) {
@@ -194,6 +204,7 @@ TEST(SseSource, LineLargerThanTheLimitIsDroppedAndTheRestRelayed) {
   EXPECT_EQ(data_of(events), (std::vector<std::string>{"n=1", "n=2"}));
   EXPECT_EQ(wait_metric(gw.port(), "ssegw_bridge_dropped_oversize", "up", 1), 1);
   EXPECT_NE(gw.output().find("larger than max_event_size"), std::string::npos);
+  expect_clean_stop(gw);
 }
 
 TEST(SseSource, NoContentStopsTheSourceAndMarksItFailed) {
@@ -206,6 +217,7 @@ TEST(SseSource, NoContentStopsTheSourceAndMarksItFailed) {
   // Nothing reconnects: longer than the first backoff step, still a single request.
   std::this_thread::sleep_for(milliseconds(2500));
   EXPECT_EQ(up.requests().size(), 1u);
+  expect_clean_stop(gw);
 }
 
 TEST(SseSource, NonEventStreamResponseIsLoggedAndRetried) {
@@ -215,6 +227,7 @@ TEST(SseSource, NonEventStreamResponseIsLoggedAndRetried) {
   EXPECT_GE(up.wait_requests(2).size(), 2u);
   EXPECT_TRUE(gw.process().wait_for_output("not text/event-stream", seconds(5)));
   EXPECT_EQ(http_request(gw.port(), "GET", "/readyz").status, 503);
+  expect_clean_stop(gw);
 }
 
 TEST(SseSource, RedirectIsFollowed) {
@@ -227,6 +240,7 @@ TEST(SseSource, RedirectIsFollowed) {
   const auto requests = up.requests();
   ASSERT_GE(requests.size(), 2u);
   EXPECT_EQ(requests[1].query, "count=2&data=raw");
+  expect_clean_stop(gw);
 }
 
 TEST(SseSource, SilentStreamIsReconnectedAfterIdleTimeout) {
@@ -237,6 +251,7 @@ TEST(SseSource, SilentStreamIsReconnectedAfterIdleTimeout) {
   ASSERT_GE(requests.size(), 2u);
   EXPECT_EQ(requests[1].header("Last-Event-ID"), "1");
   EXPECT_NE(gw.output().find("no traffic for 1000 ms"), std::string::npos) << gw.output();
+  expect_clean_stop(gw);
 }
 
 TEST(SseSource, HeartbeatsCountAsTraffic) {
@@ -247,6 +262,7 @@ TEST(SseSource, HeartbeatsCountAsTraffic) {
   std::this_thread::sleep_for(seconds(4));
   EXPECT_EQ(up.requests().size(), 1u) << gw.output();
   EXPECT_EQ(gw.output().find("no traffic"), std::string::npos);
+  expect_clean_stop(gw);
 }
 
 TEST(SseSource, TwoChainedGatewaysRelayAPublishedEvent) {
@@ -262,6 +278,8 @@ TEST(SseSource, TwoChainedGatewaysRelayAPublishedEvent) {
   ASSERT_TRUE(event);
   EXPECT_EQ(event->type, "greeting");
   EXPECT_EQ(event->data, "hello\nchained world");
+  expect_clean_stop(b);
+  expect_clean_stop(a);
 }
 
 }  // namespace

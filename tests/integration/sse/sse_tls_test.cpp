@@ -79,6 +79,7 @@ TEST_F(SseSourceTls, CertificateFromTheConfiguredCaIsAccepted) {
   ASSERT_EQ(events.size(), 3u) << gw.output();
   EXPECT_EQ(events[2].data, "n=3");
   EXPECT_EQ(up.requests().at(0).header("Host"), "localhost:" + std::to_string(up.port()));
+  expect_clean_stop(gw);
 }
 
 TEST_F(SseSourceTls, CertificateForAnotherHostNameIsRefused) {
@@ -88,6 +89,7 @@ TEST_F(SseSourceTls, CertificateForAnotherHostNameIsRefused) {
   EXPECT_TRUE(up.requests().empty()) << "a request went out over an unverified connection";
   EXPECT_NE(gw.output().find("hostname mismatch"), std::string::npos) << gw.output();
   EXPECT_EQ(http_request(gw.port(), "GET", "/readyz").status, 503);
+  expect_clean_stop(gw);
 }
 
 TEST_F(SseSourceTls, SystemCasDoNotTrustTheTestCa) {
@@ -99,6 +101,7 @@ TEST_F(SseSourceTls, SystemCasDoNotTrustTheTestCa) {
   EXPECT_TRUE(up.requests().empty());
   EXPECT_NE(gw.output().find("unable to get local issuer certificate"), std::string::npos)
       << gw.output();
+  expect_clean_stop(gw);
 }
 
 }  // namespace

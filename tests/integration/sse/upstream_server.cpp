@@ -1,7 +1,11 @@
 #include "tests/integration/sse/upstream_server.h"
 
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
 #include <algorithm>
 #include <cctype>
+#include <csignal>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -150,6 +154,17 @@ bool wait_state(uint16_t gateway_port, const std::string& name, const std::strin
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return false;
+}
+
+void expect_clean_stop(GatewayProcess& gateway) {
+  gateway.process().signal(SIGTERM);
+  const auto status = gateway.process().wait_exit(std::chrono::seconds(15));
+  ASSERT_TRUE(status) << "gateway did not exit on SIGTERM";
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << gateway.output();
+  const std::string out = gateway.output();
+  for (const char* report : {"AddressSanitizer", "LeakSanitizer", "runtime error:"}) {
+    EXPECT_EQ(out.find(report), std::string::npos) << out;
+  }
 }
 
 }  // namespace ssegw::testing

@@ -52,4 +52,7 @@ double wait_metric(uint16_t gateway_port, const std::string& metric, const std::
 bool wait_state(uint16_t gateway_port, const std::string& name, const std::string& state,
                 std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
+// SIGTERM, then expects exit status 0 and no sanitizer report in the gateway's output.
+void expect_clean_stop(GatewayProcess& gateway);
+
 }  // namespace ssegw::testing
