@@ -10,7 +10,6 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -26,6 +25,18 @@ std::string temp_path(const std::string& prefix, const std::string& suffix) {
   if (fd < 0) throw std::runtime_error("mkstemps failed");
   ::close(fd);
   return std::string(buf.data());
+}
+
+// The port of the first "listening on HOST:PORT" line, if there is one yet.
+std::optional<uint16_t> listening_port(const std::string& output) {
+  const std::string marker = "listening on ";
+  size_t at = output.find(marker);
+  if (at == std::string::npos) return std::nullopt;
+  size_t end = output.find_first_of(" \"\n", at + marker.size());
+  std::string address = output.substr(at + marker.size(), end - at - marker.size());
+  size_t colon = address.rfind(':');
+  if (colon == std::string::npos || colon + 1 == address.size()) return std::nullopt;
+  return static_cast<uint16_t>(std::stoi(address.substr(colon + 1)));
 }
 
 }  // namespace
@@ -152,13 +163,10 @@ GatewayProcess::GatewayProcess(const std::string& config_yaml, std::vector<std::
   }
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   child_.emplace(argv, env);
-  const std::regex re("listening on [^ \"]*:([0-9]+)");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
-    std::smatch m;
-    std::string out = child_->output();
-    if (std::regex_search(out, m, re)) {
-      port_ = static_cast<uint16_t>(std::stoi(m[1]));
+    if (auto port = listening_port(child_->output())) {
+      port_ = *port;
       return;
     }
     if (!child_->running()) break;
