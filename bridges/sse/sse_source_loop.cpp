@@ -72,6 +72,16 @@ void SseSourceLoop::run(int stop_fd) {
   event_base_dispatch(base_.get());
   connection_.reset();
   retired_.reset();
+  remember_resume_point();
+}
+
+// A reload that rebuilds this source (same name) starts the new one where this one stopped.
+void SseSourceLoop::remember_resume_point() {
+  const std::string& id = parser_.last_event_id();
+  if (id.empty()) return;
+  for (const std::string& path : options_.to) {
+    if (auto channel = channels_.find(path)) channel->set_resume_point(options_.name, id);
+  }
 }
 
 void SseSourceLoop::arm(event* timer, int64_t ms) {

@@ -54,6 +54,7 @@ class SseSourceLoop {
   void poll_backpressure();
   bool targets_accepting() const;
   std::string initial_resume_id() const;
+  void remember_resume_point();
   const TlsClientContext* tls_for(const HttpUrl& url);
   HeaderList headers_for(const HttpUrl& url) const;
   void arm(event* timer, int64_t ms);

@@ -284,3 +284,27 @@ TEST(SseSource, TwoChainedGatewaysRelayAPublishedEvent) {
 
 }  // namespace
 }  // namespace ssegw::testing
+
+namespace ssegw::testing {
+namespace {
+
+TEST(SseSource, SourceRebuiltByReloadResumesWhereItStopped) {
+  UpstreamServer up;
+  const std::string before =
+      gateway_config({"/relay"}, endpoint(up, "count=3") + "    to: /relay\n");
+  GatewayProcess gw(before);
+  SseClient sub(gw.port(), "/relay", kFromTheStart);
+  ASSERT_EQ(sub.take(3, seconds(15)).size(), 3u);
+  // A changed source is stopped and built again; it must not start the upstream over.
+  gw.rewrite_config(gateway_config(
+      {"/relay"}, endpoint(up, "count=3") + "    idle_timeout: 61s\n    to: /relay\n"));
+  gw.process().signal(SIGHUP);
+  const auto requests = up.wait_requests(2, seconds(15));
+  ASSERT_GE(requests.size(), 2u);
+  EXPECT_EQ(requests[0].header("Last-Event-ID"), "");
+  EXPECT_EQ(requests[1].header("Last-Event-ID"), "3");
+  expect_clean_stop(gw);
+}
+
+}  // namespace
+}  // namespace ssegw::testing
