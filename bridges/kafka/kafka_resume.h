@@ -38,7 +38,7 @@ class KafkaResumeProvider : public ResumeProvider {
   // ids that are not byte-equal may still name the same events (another gateway's
   // interleaving of the partitions), so the worker should drop covered frames from the
   // history replay and from the live stream rather than send them twice.
-  bool covers(std::string_view last_event_id, std::string_view frame_id) const;
+  bool covers(std::string_view last_event_id, std::string_view frame_id) const override;
 
   // The work of one fetch, on the calling thread (public for tests).
   bool fetch_now(const std::string& after_id, const std::string& before_id,

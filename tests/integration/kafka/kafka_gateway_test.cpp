@@ -371,9 +371,8 @@ TEST(KafkaGateway, AMisspeltLibrdkafkaPropertyIsAConfigErrorWithItsLine) {
 // Two gateways reading one 3-partition topic interleave its partitions differently, so the
 // same event can have different ids on each. A subscriber moved from A to B must still get
 // each event once: B has to recognise which of its frames A's id already covers.
-// DISABLED_ until the worker asks ResumeProvider::covers() (core change requested): without
-// it, B replays frames A's id already covered when the interleavings differ.
-TEST(KafkaGateway, DISABLED_ASubscriberMovedBetweenGatewaysOnAMultiPartitionTopicSeesNothingTwice) {
+// The worker asks ResumeProvider::covers() for that.
+TEST(KafkaGateway, ASubscriberMovedBetweenGatewaysOnAMultiPartitionTopicSeesNothingTwice) {
   const std::string topic = tk::unique_topic("multi");
   tk::create_topic(topic, 3);
   const std::string config =
