@@ -79,12 +79,14 @@ void Channel::remove_tap(ChannelTap* tap) {
 }
 
 void Channel::set_publish_route(PublishRoute* route) {
+  std::unique_lock lock(hooks_mu_);
   route_.store(route);
 }
 PublishRoute* Channel::publish_route() const {
   return route_.load();
 }
 void Channel::set_resume_provider(ResumeProvider* provider) {
+  std::unique_lock lock(hooks_mu_);
   resume_.store(provider);
 }
 ResumeProvider* Channel::resume_provider() const {

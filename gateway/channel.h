@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -119,7 +120,20 @@ class Channel : public std::enable_shared_from_this<Channel> {
   void set_publish_route(PublishRoute* route);
   PublishRoute* publish_route() const;
   void set_resume_provider(ResumeProvider* provider);
+  // The pointers as set, for identity checks only: to call one, use the with_ forms.
   ResumeProvider* resume_provider() const;
+  // Run fn with the hook (maybe null) held: the setters wait for running calls, so a bridge
+  // that unset its hook in stop() can be destroyed safely afterwards.
+  template <class F>
+  auto with_resume_provider(F&& fn) const {
+    std::shared_lock lock(hooks_mu_);
+    return fn(resume_.load(std::memory_order_relaxed));
+  }
+  template <class F>
+  auto with_publish_route(F&& fn) const {
+    std::shared_lock lock(hooks_mu_);
+    return fn(route_.load(std::memory_order_relaxed));
+  }
 
   // Backpressure: a sink that cannot keep up holds the channel; sources poll accepting()
   // and pause reading their upstream while it is false. Nested holds count.
@@ -152,6 +166,7 @@ class Channel : public std::enable_shared_from_this<Channel> {
   std::atomic<uint64_t> published_{0};
   std::atomic<int64_t> subscribers_{0};
   std::atomic<int> holds_{0};
+  mutable std::shared_mutex hooks_mu_;
   std::atomic<PublishRoute*> route_{nullptr};
   std::atomic<ResumeProvider*> resume_{nullptr};
   std::map<std::string, std::string> resume_points_;  // guarded by mu_

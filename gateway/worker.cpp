@@ -109,17 +109,20 @@ void Worker::process_inbox() {
 void Worker::fan_out(const std::shared_ptr<Channel>& channel, const FrameRef& frame) {
   auto it = subscribers_.find(channel.get());
   if (it == subscribers_.end()) return;
-  uint64_t delivered = 0;
-  ResumeProvider* provider = channel->resume_provider();
-  for (Connection* c : it->second.list) {
-    // A subscriber whose replay already covered this frame skips it: no duplicate at the seam.
-    if (frame->seq() <= c->last_seq) continue;
-    c->last_seq = frame->seq();
-    if (c->resume_filter && provider && provider->covers(*c->resume_filter, frame->id())) continue;
-    c->out.push(frame);
-    mark_dirty(c);
-    ++delivered;
-  }
+  const uint64_t delivered = channel->with_resume_provider([&](ResumeProvider* provider) {
+    uint64_t n = 0;
+    for (Connection* c : it->second.list) {
+      // A subscriber whose replay already covered this frame skips it: no duplicate at the seam.
+      if (frame->seq() <= c->last_seq) continue;
+      c->last_seq = frame->seq();
+      if (c->resume_filter && provider && provider->covers(*c->resume_filter, frame->id()))
+        continue;
+      c->out.push(frame);
+      mark_dirty(c);
+      ++n;
+    }
+    return n;
+  });
   metrics_.events_delivered.fetch_add(delivered, std::memory_order_relaxed);
 }
 
@@ -297,16 +300,19 @@ void Worker::subscribe(Connection* c, RouteAction& action) {
   subs.list.push_back(c);
   c->channel->subscribers().fetch_add(1, std::memory_order_relaxed);
   metrics_.subscriptions.fetch_add(1, std::memory_order_relaxed);
-  ResumeProvider* provider = c->channel->resume_provider();
-  if (!action.last_event_id.empty() && !plan.id_known && provider &&
-      provider->understands(action.last_event_id)) {
+  const bool resuming = c->channel->with_resume_provider([&](ResumeProvider* provider) {
+    if (action.last_event_id.empty() || plan.id_known || !provider ||
+        !provider->understands(action.last_event_id)) {
+      return false;
+    }
     c->resume_filter = std::make_unique<std::string>(action.last_event_id);
     std::erase_if(plan.frames, [&](const FrameRef& f) {
       return provider->covers(action.last_event_id, f->id());
     });
     start_resume(c, provider, action.last_event_id, std::move(plan), std::move(prefix));
-    return;
-  }
+    return true;
+  });
+  if (resuming) return;
   c->out.push_owned(std::move(prefix));
   size_t replay_bytes = 0;
   for (FrameRef& frame : plan.frames) {
@@ -367,7 +373,8 @@ void Worker::finish_resume(uint64_t id, bool ok, std::vector<Event> events,
 
 void Worker::publish(Connection* c, RouteAction& action) {
   action.event.source.clear();
-  if (PublishRoute* route = action.channel->publish_route()) {
+  const bool routed = action.channel->with_publish_route([&](PublishRoute* route) {
+    if (!route) return false;
     c->mode = Connection::Mode::kAwaitPublish;
     waiting_[c->id] = c;
     route->route(std::move(action.event), [this, id = c->id, headers = action.headers,
@@ -376,8 +383,9 @@ void Worker::publish(Connection* c, RouteAction& action) {
         finish_publish(id, r, headers, keep_alive);
       });
     });
-    return;
-  }
+    return true;
+  });
+  if (routed) return;
   PublishResult result = action.channel->publish(std::move(action.event));
   metrics_.publishes.fetch_add(1, std::memory_order_relaxed);
   c->out.push_owned(publish_response(result, action.headers, action.keep_alive));
