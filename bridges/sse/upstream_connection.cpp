@@ -48,10 +48,10 @@ std::string build_request(const UpstreamRequest& request) {
   const HeaderList defaults = {{"Accept", "text/event-stream"},
                                {"Cache-Control", "no-cache"},
                                {"User-Agent", std::string("sse-gateway/") + SSEGW_VERSION}};
-  for (const auto& [name, value] : defaults) {
+  for (const auto& header : defaults) {
     const bool replaced = std::any_of(request.headers.begin(), request.headers.end(),
-                                      [&](const auto& h) { return iequals(h.first, name); });
-    if (!replaced) out += name + ": " + value + "\r\n";
+                                      [&](const auto& h) { return iequals(h.first, header.first); });
+    if (!replaced) out += header.first + ": " + header.second + "\r\n";
   }
   for (const auto& [name, value] : request.headers) out += name + ": " + value + "\r\n";
   if (!request.last_event_id.empty()) out += "Last-Event-ID: " + request.last_event_id + "\r\n";

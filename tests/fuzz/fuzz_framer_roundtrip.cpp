@@ -5,6 +5,7 @@
 #include <string>
 
 #include "bridges/sse/sse_parser.h"
+#include "bridges/sse/utf8.h"
 #include "gateway/sse_framer.h"
 
 namespace {
@@ -20,32 +21,22 @@ std::string normalise_breaks(const std::string& s) {
   }
   return out;
 }
-bool valid_utf8_without_bom(const std::string& s) {
-  // The parser turns invalid UTF-8 into U+FFFD by design; compare only valid text.
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    for (size_t k = 1; k < n; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
-    }
-    i += n;
-  }
-  return true;
-}
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
-  if (!valid_utf8_without_bom(text) || text.find('\0') != std::string::npos) return 0;
+  // The parser turns invalid UTF-8 into U+FFFD by design (and drops a leading BOM): compare
+  // only valid text.
+  if (!ssegw::sse::is_valid_utf8(text) || text.rfind("\xEF\xBB\xBF", 0) == 0 ||
+      text.find('\0') != std::string::npos)
+    return 0;
   ssegw::Event event;
   event.data = text;
   event.id = "1";
   std::string framed = ssegw::encode_event(event);
   int count = 0;
   std::string got;
-  ssegw::SseParser parser([&](ssegw::SseMessage& m) {
+  ssegw::sse::SseParser parser([&](ssegw::sse::SseMessage& m) {
     ++count;
     got = m.data;
   });

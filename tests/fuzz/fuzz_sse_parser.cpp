@@ -10,8 +10,8 @@
 namespace {
 std::vector<std::string> parse(std::string_view bytes, size_t split) {
   std::vector<std::string> out;
-  ssegw::SseParser parser(
-      [&](ssegw::SseMessage& m) {
+  ssegw::sse::SseParser parser(
+      [&](ssegw::sse::SseMessage& m) {
         out.push_back(m.type + '\x1f' + m.data + '\x1f' + m.last_event_id);
       },
       4096);
