@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "bridges/common/json_text.h"
+
 namespace ssegw::kafka {
 namespace {
 
@@ -262,13 +264,6 @@ bool descend(JsonScanner& s, const std::string& token) {
 }
 
 }  // namespace
-
-bool is_json_text(std::string_view text) {
-  JsonScanner s(text);
-  if (!s.skip_value()) return false;
-  s.skip_space();
-  return s.at_end();
-}
 
 bool is_valid_json_pointer(std::string_view pointer) {
   if (pointer.empty()) return true;

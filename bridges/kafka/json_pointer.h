@@ -1,14 +1,11 @@
 #pragma once
-// Just enough JSON for the Kafka bridges: checking that a payload is one JSON value
-// (`format: json`) and reading the value an RFC 6901 pointer names (`key: {json: /symbol}`),
-// without building a document.
+// Reading the value an RFC 6901 pointer names (`key: {json: /symbol}`) without building a
+// document. Whether a payload is JSON at all is bridges/common/json_text.h.
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace ssegw::kafka {
-
-bool is_json_text(std::string_view text);
 
 // Checks that a pointer is "" or a sequence of "/token" with only ~0 and ~1 escapes.
 bool is_valid_json_pointer(std::string_view pointer);

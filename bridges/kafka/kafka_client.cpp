@@ -102,12 +102,4 @@ std::optional<std::string> header_value(const rd_kafka_message_t* message, const
   return std::string(static_cast<const char*>(value), size);
 }
 
-std::chrono::milliseconds Backoff::next() {
-  thread_local std::minstd_rand random{std::random_device{}()};
-  const int64_t ceiling = std::min<int64_t>(cap_.count(), first_.count() << std::min(attempt_, 20));
-  ++attempt_;
-  std::uniform_int_distribution<int64_t> pick(ceiling / 2, ceiling);
-  return std::chrono::milliseconds(pick(random));
-}
-
 }  // namespace ssegw::kafka

@@ -68,18 +68,4 @@ std::optional<Watermarks> query_watermarks(rd_kafka_t* client, const std::string
 // The last value of a header, if the message has it.
 std::optional<std::string> header_value(const rd_kafka_message_t* message, const char* name);
 
-// Exponential backoff with full jitter, for reconnect loops the bridges run themselves.
-class Backoff {
- public:
-  Backoff(std::chrono::milliseconds first, std::chrono::milliseconds cap)
-      : first_(first), cap_(cap) {}
-  std::chrono::milliseconds next();
-  void reset() { attempt_ = 0; }
-
- private:
-  std::chrono::milliseconds first_;
-  std::chrono::milliseconds cap_;
-  int attempt_ = 0;
-};
-
 }  // namespace ssegw::kafka

@@ -2,7 +2,7 @@
 
 #include <string_view>
 
-#include "bridges/kafka/json_pointer.h"
+#include "bridges/common/json_text.h"
 #include "gateway/sse_framer.h"
 
 namespace ssegw::kafka {

@@ -1,5 +1,6 @@
 #include "bridges/kafka/kafka_feed.h"
 
+#include "bridges/common/backoff.h"
 #include "gateway/log.h"
 
 namespace ssegw::kafka {
@@ -93,7 +94,7 @@ void KafkaFeed::on_error(rd_kafka_t*, int err, const char* reason, void* opaque)
 }
 
 bool KafkaFeed::connect() {
-  Backoff backoff(500ms, 30s);
+  Backoff backoff(500, 30000);
   std::vector<int32_t> counts;
   while (!stopping_) {
     std::string error;
@@ -102,7 +103,7 @@ bool KafkaFeed::connect() {
       counts = *found;
       break;
     }
-    auto delay = backoff.next();
+    const std::chrono::milliseconds delay(backoff.next_ms());
     log_warn(
         "kafka topics not available, retrying",
         {{"source", options_.name}, {"error", error}, {"retry_ms", std::to_string(delay.count())}});
@@ -117,7 +118,7 @@ bool KafkaFeed::connect() {
       while (!stopping_ && !(marks = query_watermarks(consumer_.get(), options_.topics[t], p,
                                                       kMetadataTimeout))) {
         set_state(BridgeState::kBackingOff, "cannot read offsets of " + options_.topics[t]);
-        if (!sleep_for(backoff.next())) return false;
+        if (!sleep_for(std::chrono::milliseconds(backoff.next_ms()))) return false;
       }
       if (stopping_) return false;
       PartitionKey key{static_cast<int32_t>(t), p};

@@ -1,5 +1,6 @@
 #include "bridges/kafka/kafka_sink.h"
 
+#include "bridges/common/backoff.h"
 #include "bridges/kafka/json_pointer.h"
 #include "bridges/kafka/kafka_config.h"
 #include "bridges/kafka/kafka_event_rules.h"
@@ -126,7 +127,7 @@ void KafkaSink::start() {
 
 void KafkaSink::find_resume_points() {
   const auto deadline = Clock::now() + settings_.resume_timeout;
-  Backoff backoff(500ms, 5s);
+  Backoff backoff(500, 5000);
   std::string error;
   std::optional<TailFindings> findings;
   while (true) {
@@ -137,7 +138,7 @@ void KafkaSink::find_resume_points() {
     if (findings) break;
     log_warn("kafka sink cannot read its topic yet, retrying",
              {{"sink", name()}, {"error", error}});
-    std::this_thread::sleep_for(std::min(backoff.next(), left));
+    std::this_thread::sleep_for(std::min(std::chrono::milliseconds(backoff.next_ms()), left));
   }
   std::lock_guard lock(mu_);
   next_seq_ = static_cast<uint64_t>(wall_us());
@@ -303,9 +304,9 @@ void KafkaSink::delivered(std::unique_ptr<InFlight> item, rd_kafka_resp_err_t er
   status_.failed++;
   status_.detail = rd_kafka_err2str(err);
   item->attempts++;
-  Backoff backoff(200ms, 30s);
+  Backoff backoff(200, 30000);
   std::chrono::milliseconds delay{};
-  for (int i = 0; i < item->attempts; ++i) delay = backoff.next();
+  for (int i = 0; i < item->attempts; ++i) delay = std::chrono::milliseconds(backoff.next_ms());
   item->due = Clock::now() + delay;
   log_warn("kafka delivery failed, retrying", {{"sink", name()},
                                                {"error", rd_kafka_err2str(err)},

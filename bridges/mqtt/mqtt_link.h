@@ -11,8 +11,8 @@
 #include <mutex>
 #include <string>
 
+#include "bridges/common/backoff.h"
 #include "bridges/mqtt/bridge_status_board.h"
-#include "bridges/mqtt/mqtt_backoff.h"
 #include "bridges/mqtt/mqtt_connection_config.h"
 
 namespace ssegw::mqtt {

@@ -1,6 +1,6 @@
 #include "bridges/mqtt/mqtt_source.h"
 
-#include "bridges/mqtt/json_syntax.h"
+#include "bridges/common/json_text.h"
 #include "gateway/log.h"
 
 namespace ssegw::mqtt {

@@ -2,7 +2,7 @@
 
 #include <random>
 
-#include "bridges/sse/json_validator.h"
+#include "bridges/common/json_text.h"
 #include "gateway/clock.h"
 #include "gateway/log.h"
 
@@ -31,7 +31,7 @@ SseSourceLoop::SseSourceLoop(const SseSourceOptions& options, ChannelDirectory& 
       base_(event_base_new()),
       parser_([this](SseMessage& m) { on_message(m); },
               static_cast<size_t>(options.max_event_size)),
-      backoff_(std::random_device{}()),
+      backoff_(kDefaultRetryMs, kMaxBackoffMs),
       current_url_(options.endpoint) {
   connect_timer_.reset(evtimer_new(
       base_.get(),
@@ -43,7 +43,9 @@ SseSourceLoop::SseSourceLoop(const SseSourceOptions& options, ChannelDirectory& 
         static_cast<SseSourceLoop*>(self)->poll_backpressure();
       },
       this));
-  parser_.set_retry_callback([this](int64_t ms) { backoff_.set_base_ms(ms); });
+  // A retry: of 0 must not turn a flapping upstream into a busy loop.
+  parser_.set_retry_callback(
+      [this](int64_t ms) { backoff_.set_initial_ms(std::max<int64_t>(ms, kMinBackoffMs)); });
   parser_.set_oversize_callback([this](size_t limit) {
     const uint64_t n = ++status_.dropped_oversize;
     if (worth_logging(n)) {
@@ -200,7 +202,7 @@ void SseSourceLoop::on_message(SseMessage& message) {
     ++status_.dropped_filter;
     return;
   }
-  if (options_.format == DataFormat::kJson && !is_valid_json(message.data)) {
+  if (options_.format == DataFormat::kJson && !is_json_text(message.data)) {
     if (options_.bad_data == BadDataAction::kFail) {
       give_up("event data is not valid JSON (id '" + message.last_event_id +
               "') and bad_data is fail");
@@ -282,7 +284,7 @@ void SseSourceLoop::reconnect_later(const UpstreamEnd& end) {
   // Reconnections go back to the configured endpoint, as the standard says for redirects.
   current_url_ = options_.endpoint;
   redirects_ = 0;
-  const int64_t delay = backoff_.next_delay_ms();
+  const int64_t delay = backoff_.next_ms();
   ++status_.reconnects;
   status_.backoff_ms = delay;
   std::string detail = end.detail;

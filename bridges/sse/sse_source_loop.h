@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "bridges/sse/reconnect_backoff.h"
+#include "bridges/common/backoff.h"
 #include "bridges/sse/sse_parser.h"
 #include "bridges/sse/sse_source_options.h"
 #include "bridges/sse/sse_source_status.h"
@@ -23,6 +23,11 @@ class SseSourceLoop {
   // A stream that lasted this long, or delivered an event, was healthy: backoff restarts.
   static constexpr int64_t kHealthyStreamMs = 10000;
   static constexpr int64_t kBackpressurePollMs = 20;
+  // Backoff starts at the stream's retry: value (1 s until one arrives), at least 100 ms,
+  // and is capped at 60 s.
+  static constexpr int64_t kDefaultRetryMs = 1000;
+  static constexpr int64_t kMinBackoffMs = 100;
+  static constexpr int64_t kMaxBackoffMs = 60000;
 
   SseSourceLoop(const SseSourceOptions& options, ChannelDirectory& channels,
                 SseSourceStatus& status);
@@ -70,7 +75,7 @@ class SseSourceLoop {
   std::unique_ptr<UpstreamConnection> connection_;
   std::unique_ptr<UpstreamConnection> retired_;  // ended; freed outside its own callbacks
   SseParser parser_;
-  ReconnectBackoff backoff_;
+  Backoff backoff_;
   std::shared_ptr<const TlsClientContext> redirect_tls_;  // system CAs, for http -> https
   HttpUrl current_url_;
   int redirects_ = 0;

@@ -1,9 +1,9 @@
-#include "bridges/sse/json_validator.h"
+#include "bridges/common/json_text.h"
 
 #include <cstdint>
 #include <vector>
 
-namespace ssegw::sse {
+namespace ssegw {
 namespace {
 
 class JsonScanner {
@@ -153,8 +153,8 @@ class JsonScanner {
 
 }  // namespace
 
-bool is_valid_json(std::string_view text) {
+bool is_json_text(std::string_view text) {
   return JsonScanner(text).run();
 }
 
-}  // namespace ssegw::sse
+}  // namespace ssegw
