@@ -88,10 +88,13 @@ def kernel_slab_bytes():
 
 
 def machine_busy_seconds():
-    """CPU seconds spent on anything but idle and iowait, summed over every core."""
+    """(CPU seconds spent on anything but idle and iowait, of which interrupt and softirq time),
+    summed over every core. Loopback TCP does much of its receiving in softirq time, which
+    /proc charges to no process."""
     with open("/proc/stat") as f:
         fields = [int(x) for x in f.readline().split()[1:]]
     idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    irq = fields[5] + fields[6] if len(fields) > 6 else 0
     # guest time is already counted in user time
     total = sum(fields[:8])
-    return (total - idle) / CLOCK_TICKS
+    return (total - idle) / CLOCK_TICKS, irq / CLOCK_TICKS

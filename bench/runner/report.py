@@ -116,9 +116,16 @@ def table(number, results):
                          f"{ms(ack['p99'])} ms p99")
         if "clients_cpu_window_s" in r and r.get("window_s"):
             w = r["window_s"]
-            notes.append(f"{r['server']}: over the window the load clients and publisher used "
-                         f"{100 * r['clients_cpu_window_s'] / w:.0f}% of a core and other "
-                         f"processes on the machine {100 * r['other_cpu_window_s'] / w:.0f}%")
+            text = (f"{r['server']}: over the window the load clients and publisher used "
+                    f"{100 * r['clients_cpu_window_s'] / w:.0f}% of a core")
+            if "softirq_cpu_window_s" in r:
+                text += (f", interrupt/softirq time (loopback TCP, charged to no process) "
+                         f"{100 * r['softirq_cpu_window_s'] / w:.0f}% and other processes "
+                         f"{100 * r['other_cpu_window_s'] / w:.0f}%")
+            else:
+                text += (f" and other work on the machine (other processes and softirq time) "
+                         f"{100 * r['other_cpu_window_s'] / w:.0f}%")
+            notes.append(text)
         if number == 4 and m["connected"]:
             notes.append(f"{r['server']}: {m['comments'] / m['connected']:.1f} comment lines "
                          f"(heartbeats) per subscriber in {r['window_s']:.0f} s idle")

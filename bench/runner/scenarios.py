@@ -79,9 +79,9 @@ def wait_for_quiet_machine(max_wait_s, threshold=0.5):
     core over one second; returns the last such reading, in cores."""
     deadline = time.monotonic() + max_wait_s
     while True:
-        before = proc_stats.machine_busy_seconds()
+        before = proc_stats.machine_busy_seconds()[0]
         time.sleep(1.0)
-        busy = proc_stats.machine_busy_seconds() - before
+        busy = proc_stats.machine_busy_seconds()[0] - before
         if busy < threshold or time.monotonic() >= deadline:
             return busy
 
@@ -160,7 +160,9 @@ def measure(ctx, spec, subs, rate, server, workdir, raw_dir, result):
         result["publisher"] = read_json(done_file)
     publisher_cpu = (result.get("publisher") or {}).get("cpu_s", 0)
     result["clients_cpu_window_s"] = clients_after - clients_idle + publisher_cpu
-    result["other_cpu_window_s"] = max(0.0, (machine_after - machine_idle) -
+    result["softirq_cpu_window_s"] = machine_after[1] - machine_idle[1]
+    result["other_cpu_window_s"] = max(0.0, (machine_after[0] - machine_idle[0]) -
+                                       result["softirq_cpu_window_s"] -
                                        (after.cpu_s - idle.cpu_s) -
                                        result["clients_cpu_window_s"])
     result.update(mem_base=base.mem_bytes, mem_idle=idle.mem_bytes, mem_peak=sampler.peak_mem,

@@ -136,9 +136,14 @@ class Gateway(Server):
         try:
             out = subprocess.run([self.ctx.gateway_bin, "--version"], capture_output=True,
                                  text=True, timeout=10)
-            return (out.stdout or out.stderr).strip().splitlines()[0]
+            version = (out.stdout or out.stderr).strip().splitlines()[0]
         except (OSError, subprocess.SubprocessError, IndexError):
-            return "?"
+            version = "?"
+        if os.environ.get("SSEGW_BENCH_STALE_GATEWAY"):
+            built = time.strftime("%Y-%m-%d %H:%M UTC",
+                                  time.gmtime(os.path.getmtime(self.ctx.gateway_bin)))
+            version += f" (stale binary built {built}: the current tree did not build)"
+        return version
 
     def launch(self):
         config = self.write("gateway.yaml", f"""server:
