@@ -45,7 +45,10 @@ install_peers() {
   # Debian starts the packaged services; the benchmark runs its own instances on other ports.
   python3 -c 'import matplotlib' 2>/dev/null || {
     log "installing matplotlib from PyPI for the plots"
+    # Debian's own python3 refuses pip installs (PEP 668); its package is the fallback.
     python3 -m pip install -q matplotlib >"$BUILD_DIR/peers/pip.log" 2>&1 ||
+      { [[ $(id -u) == 0 ]] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+          python3-matplotlib >>"$BUILD_DIR/peers/pip.log" 2>&1; } ||
       log "no matplotlib: tables only"
   }
   build_mercure
