@@ -6,6 +6,8 @@
 #   tests/brokers/kafka.sh start  [STATE]     format storage (first time), start, wait for metadata
 #   tests/brokers/kafka.sh stop   [STATE]     stop the broker by its PID and wait
 #   tests/brokers/kafka.sh restart [STATE]    stop then start on the same ports and data
+#   tests/brokers/kafka.sh kill   [STATE]     SIGKILL the broker (a crash); `start` brings it
+#                                             back on the same ports and data
 #   tests/brokers/kafka.sh status [STATE]     print bootstrap address and PID, exit 1 if down
 #   tests/brokers/kafka.sh bootstrap [STATE]  print the bootstrap address
 #   tests/brokers/kafka.sh create-topic [STATE] NAME PARTITIONS
@@ -70,6 +72,11 @@ free_port() {
 
 running() {  # pid
   [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null
+}
+
+# Still running and not a zombie waiting for a parent that may never reap it.
+alive() {  # pid
+  running "$1" && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
 
 write_config() {  # state broker_port controller_port
@@ -184,6 +191,19 @@ stop() {
   echo "kafka.sh: broker stopped" >&2
 }
 
+# A crash, for chaos tests: no shutdown hooks, no flush; the state stays for `start`.
+crash() {
+  local st pid
+  st=$(state_dir "${1:-}")
+  [[ -f "$st/pid" ]] || die "no broker recorded in $st"
+  pid=$(cat "$st/pid")
+  running "$pid" && kill -KILL "$pid"
+  for _ in $(seq 1 100); do alive "$pid" || break; sleep 0.1; done
+  alive "$pid" && die "broker $pid still there 10 s after SIGKILL"
+  rm -f "$st/pid"
+  echo "kafka.sh: broker $pid killed" >&2
+}
+
 status() {
   local st
   st=$(state_dir "${1:-}")
@@ -211,10 +231,11 @@ case "$cmd" in
   start) start "${1:-}" ;;
   stop) stop "${1:-}" ;;
   restart) stop "${1:-}"; start "${1:-}" ;;
+  kill) crash "${1:-}" ;;
   status) status "${1:-}" ;;
   bootstrap) cat "$(state_dir "${1:-}")/bootstrap" ;;
   create-topic)
     if [[ $# -ge 3 ]]; then create_topic "$1" "$2" "$3"; else create_topic "" "${1:-}" "${2:-}"; fi ;;
   wipe) stop "${1:-}"; rm -rf "$(state_dir "${1:-}")" ;;
-  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

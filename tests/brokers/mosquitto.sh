@@ -5,12 +5,17 @@
 #   tests/brokers/mosquitto.sh start   [STATE]   make certs and passwords (first time), start, wait
 #   tests/brokers/mosquitto.sh stop    [STATE]   stop the broker by its PID and wait
 #   tests/brokers/mosquitto.sh restart [STATE]   stop then start on the same ports and data
+#   tests/brokers/mosquitto.sh kill    [STATE]   SIGKILL the broker (a crash); `start` brings
+#                                                it back on the same ports and data
 #   tests/brokers/mosquitto.sh status  [STATE]   print the ports and PID, exit 1 if down
 #   tests/brokers/mosquitto.sh wipe    [STATE]   stop and delete the state folder
 #
 # Three listeners: PLAIN_PORT (anonymous), AUTH_PORT (username/password from a file made by
 # mosquitto_passwd) and TLS_PORT (server certificate signed by a test CA made with openssl;
 # anonymous). Persistence is on, so clean_session:false sessions survive a broker restart.
+#
+# SSEGW_MOSQUITTO_SAVE_EVERY_CHANGE=1 (read at start) saves the persistence file after every
+# change instead of every 5 s, so that a SIGKILL loses no acknowledged message or session.
 #
 # STATE defaults to $SSEGW_MOSQUITTO_STATE or /tmp/ssegw-mosquitto. It holds `env` (shell
 # assignments: MQTT_PLAIN_PORT, MQTT_AUTH_PORT, MQTT_TLS_PORT, MQTT_USER, MQTT_PASSWORD,
@@ -27,6 +32,11 @@ free_port() {
 
 running() {  # pid
   [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null
+}
+
+# Still running and not a zombie waiting for a parent that may never reap it.
+alive() {  # pid
+  running "$1" && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
 
 make_certs() {  # tls-dir
@@ -62,6 +72,14 @@ MQTT_CA_FILE=$st/tls/ca.crt
 EOF
 }
 
+autosave_settings() {
+  if [[ "${SSEGW_MOSQUITTO_SAVE_EVERY_CHANGE:-0}" == 1 ]]; then
+    printf 'autosave_on_changes true\nautosave_interval 1\n'
+  else
+    echo "autosave_interval 5"
+  fi
+}
+
 write_config() {  # state
   local st="$1"
   # shellcheck disable=SC1091
@@ -72,7 +90,7 @@ per_listener_settings true
 user root
 persistence true
 persistence_location $st/data/
-autosave_interval 5
+$(autosave_settings)
 # Unlimited: a slow or paused test client must not lose messages to the broker's queue limit
 # (Debian's default of 1000 drops the overflow, logging "Outgoing messages are being dropped").
 max_queued_messages 0
@@ -153,6 +171,21 @@ stop() {
   rm -f "$st/pid"
 }
 
+# A crash, for chaos tests: the state stays, so `start` reuses its ports and data.
+crash() {
+  local st; st="$(state_dir "${1:-}")"
+  [[ -f "$st/pid" ]] || die "no broker recorded in $st"
+  local pid; pid="$(cat "$st/pid")"
+  running "$pid" && kill -KILL "$pid"
+  local i
+  for ((i = 0; i < 100; i++)); do
+    alive "$pid" || break
+    sleep 0.1
+  done
+  alive "$pid" && die "pid $pid still there 10 s after SIGKILL"
+  rm -f "$st/pid"
+}
+
 status() {
   local st; st="$(state_dir "${1:-}")"
   [[ -f "$st/env" ]] && cat "$st/env"
@@ -165,7 +198,8 @@ case "$cmd" in
   start) start "$@" ;;
   stop) stop "$@" ;;
   restart) stop "$@"; start "$@" ;;
+  kill) crash "$@" ;;
   status) status "$@" ;;
   wipe) stop "$@"; rm -rf "$(state_dir "${1:-}")" ;;
-  *) die "usage: $0 start|stop|restart|status|wipe [STATE]" ;;
+  *) die "usage: $0 start|stop|restart|kill|status|wipe [STATE]" ;;
 esac
