@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,11 +22,15 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A subscription with a 4 KiB receive window that never reads a byte.
+// A subscription with a 4 KiB receive window that never reads a byte. Its small MSS keeps
+// the gateway's kernel send buffer from autotuning to megabytes (as it does on loopback's
+// 64 KiB MSS), so a few hundred KB are enough to fill the gateway's own queue.
 int stuck_subscriber(uint16_t port, const std::string& path) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   const int small = 4096;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  const int mss = 536;
+  setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -60,8 +65,8 @@ TEST(ChaosSlowSubscriber, OneStuckAmongAThousandIsDroppedAndTheOthersGetEveryEve
   constexpr int kReaders = 999;
   constexpr int kEvents = 300;
   constexpr int kRound = 20;
-  // 300 x 1 KB: far past the stuck socket's 4 KiB window, the gateway's 8 KiB queue and the
-  // kernel's send buffer; the readers are kept in step so none of them falls behind.
+  // 300 x 1 KB: past the stuck socket's 4 KiB window, the gateway's 8 KiB queue and the
+  // ~130 KB kernel send buffer; the readers are kept in step so none of them falls behind.
   const int stuck = stuck_subscriber(gw.port(), "/s");
   ASSERT_GE(stuck, 0);
   std::vector<std::unique_ptr<SseClient>> readers;

@@ -197,8 +197,8 @@ void FaultProxy::Loop::accept_all() {
     if (!client) return;
     ++owner_.accepted_;
     if (mode_ == Mode::kReset) {
+      ++owner_.resets_;  // counted first: a test may see the RST before this thread goes on
       client.abort();
-      ++owner_.resets_;
       continue;
     }
     auto p = std::make_unique<Pair>();
@@ -320,10 +320,10 @@ bool FaultProxy::Loop::write_from(int fd, Direction& d, std::atomic<uint64_t>& c
 
 void FaultProxy::Loop::abort(Pair& p) {
   if (p.done) return;
+  ++owner_.resets_;
   p.client.abort();
   p.target.abort();
   p.done = true;
-  ++owner_.resets_;
 }
 
 FaultProxy::FaultProxy(std::string target_host, uint16_t target_port)
