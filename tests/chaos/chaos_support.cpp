@@ -21,6 +21,9 @@ Tally& Tally::operator+=(const Tally& other) {
   duplicated += other.duplicated;
   unexpected += other.unexpected;
   out_of_order += other.out_of_order;
+  for (const std::string& e : other.lost_examples) {
+    if (lost_examples.size() < 12) lost_examples.push_back(e);
+  }
   return *this;
 }
 
@@ -47,7 +50,11 @@ Tally count(const std::vector<std::string>& expected, const std::vector<std::str
     highest_first = any ? std::max(highest_first, it->second) : it->second;
     any = true;
   }
-  for (uint32_t n : times) t.lost += n == 0 ? 1 : 0;
+  for (size_t i = 0; i < times.size(); ++i) {
+    if (times[i] != 0) continue;
+    ++t.lost;
+    if (t.lost_examples.size() < 12) t.lost_examples.push_back(expected[i]);
+  }
   return t;
 }
 
@@ -56,6 +63,11 @@ void report(const std::string& what, const Tally& t) {
   line << "[chaos] " << what << ": expected " << t.expected << " delivered " << t.delivered
        << " lost " << t.lost << " duplicated " << t.duplicated << " unexpected " << t.unexpected
        << " out_of_order " << t.out_of_order;
+  if (!t.lost_examples.empty()) {
+    line << " (lost:";
+    for (const std::string& e : t.lost_examples) line << " " << e.substr(0, 24);
+    line << ")";
+  }
   std::cout << line.str() << std::endl;
   ::testing::Test::RecordProperty("chaos_" + what, line.str());
 }

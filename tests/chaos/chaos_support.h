@@ -21,6 +21,7 @@ struct Tally {
   uint64_t duplicated = 0;  // deliveries beyond the first of an event
   uint64_t unexpected = 0;  // deliveries of events nobody sent
   uint64_t out_of_order = 0;  // first deliveries that came before an earlier expected event
+  std::vector<std::string> lost_examples;  // the first few lost events, for the report
   Tally& operator+=(const Tally& other);
 };
 

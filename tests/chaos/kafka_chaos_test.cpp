@@ -186,6 +186,10 @@ TEST(ChaosKafka, GatewaySigkilledTwiceMidSseIntoKafkaLeavesEveryEventExactlyOnce
       "  - {name: to-kafka, type: kafka, from: /prices, brokers: '" +
       tk::bootstrap() + "', topic: " + topic + "}\n";
   constexpr int kEvents = 3000;
+  // The first run has no resume point: it must be streaming before the first event, since
+  // an upstream gateway replays nothing to a client without Last-Event-ID.
+  auto relay = std::make_unique<GatewayProcess>(relay_config);
+  ASSERT_TRUE(chaos::wait_ready(relay->port(), 30s)) << relay->output();
   std::atomic<int> published{0};
   std::atomic<int> failed{0};
   std::thread publisher([&] {
@@ -196,7 +200,6 @@ TEST(ChaosKafka, GatewaySigkilledTwiceMidSseIntoKafkaLeavesEveryEventExactlyOnce
       published = k;
     }
   });
-  auto relay = std::make_unique<GatewayProcess>(relay_config);
   for (int kill_at : {1000, 2000}) {
     while (published < kill_at) std::this_thread::sleep_for(2ms);
     relay->process().signal(SIGKILL);
