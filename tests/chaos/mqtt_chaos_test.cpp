@@ -116,23 +116,31 @@ class HttpFeed {
 
 TEST(ChaosMqtt, BrokerSigkilledUnderAPersistentSessionSourceLosesNothing) {
   const MqttBroker broker = shared_broker();
+  // The gateway reads through a proxy throttled to 1 KB/s, so that when the broker dies most
+  // of the first batch is still queued in the broker for the gateway's session.
+  FaultProxy throttle("127.0.0.1", broker.plain_port);
   const std::string prefix = unique_token("chaos-persist");
-  GatewayProcess gw(source_config(broker.plain_url(), prefix));
+  GatewayProcess gw(source_config("tcp://127.0.0.1:" + std::to_string(throttle.port()), prefix));
   ASSERT_TRUE(wait_ready(gw.port(), 200, 15s)) << gw.output();
   chaos::Collector sub(gw.port(), "/m", 1000000, 90s);
   ASSERT_EQ(sub.status(), 200);
-  // Acknowledged by the broker when mosquitto_pub exits; the broker is killed at once, with
-  // part of the batch still on its way to the gateway.
-  ASSERT_TRUE(mqtt_publish_lines(broker, prefix + "/a", chaos::numbered(1, 300), 1));
+  throttle.set_mode(FaultProxy::Mode::kSlow, 1024);
+  constexpr int kBatch = 300;
+  // Acknowledged by the broker when mosquitto_pub exits.
+  ASSERT_TRUE(mqtt_publish_lines(broker, prefix + "/a", chaos::numbered(1, kBatch), 1));
+  std::this_thread::sleep_for(1500ms);
   const size_t before_kill = sub.size();
   crash_broker(broker, 2s);
-  std::cout << "[chaos] mosquitto SIGKILL with " << before_kill << " of 300 delivered"
-            << std::endl;
+  std::cout << "[chaos] mosquitto SIGKILL with " << before_kill << " of " << kBatch
+            << " delivered" << std::endl;
+  throttle.set_mode(FaultProxy::Mode::kPass);
   ASSERT_TRUE(wait_ready(gw.port(), 200, 20s)) << gw.output();
-  ASSERT_TRUE(mqtt_publish_lines(broker, prefix + "/a", chaos::numbered(301, 600), 1));
-  const std::vector<std::string> got = sub.finish_after(600, 60s, 1s);
-  const Tally t = chaos::count(chaos::numbered(1, 600), got);
+  ASSERT_TRUE(
+      mqtt_publish_lines(broker, prefix + "/a", chaos::numbered(kBatch + 1, 2 * kBatch), 1));
+  const std::vector<std::string> got = sub.finish_after(2 * kBatch, 60s, 1s);
+  const Tally t = chaos::count(chaos::numbered(1, 2 * kBatch), got);
   chaos::report("mqtt persistent source, broker SIGKILL", t);
+  EXPECT_LT(before_kill, static_cast<size_t>(kBatch)) << "the kill should land mid-batch";
   EXPECT_EQ(t.lost, 0u) << gw.output();
   EXPECT_EQ(t.unexpected, 0u);
   EXPECT_FALSE(sub.closed()) << "the subscriber stays connected while the source reconnects";
