@@ -3,6 +3,7 @@
 # watching for leaks. Not part of CI.
 #
 #   bench/soak.sh [--minutes M] [--build DIR] [--subscribers N] [--churn C] [--rate R]
+#                 [--results DIR]
 #
 #   --minutes M      how long to run (default $SOAK_MINUTES or 30)
 #   --build DIR      CMake build folder with sse-gateway, bench/sse_load and bench/sse_publish
@@ -10,6 +11,7 @@
 #   --subscribers N  steady subscribers, open for the whole run (default 5000)
 #   --churn C        subscribers opened and closed again every second (default 100)
 #   --rate R         publishes per second (default 100)
+#   --results DIR    where soak.csv, soak.png and soak.md go (default bench/results)
 #
 # Every minute the gateway gets SIGHUP, with a config that adds or removes a second channel
 # in turn (so the reload has work to do; /soak itself is unchanged and keeps its
@@ -25,6 +27,7 @@ BUILD=build
 SUBSCRIBERS=5000
 CHURN=100
 RATE=100
+RESULTS=bench/results
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --minutes) MINUTES="$2"; shift 2 ;;
@@ -32,7 +35,8 @@ while [[ $# -gt 0 ]]; do
     --subscribers) SUBSCRIBERS="$2"; shift 2 ;;
     --churn) CHURN="$2"; shift 2 ;;
     --rate) RATE="$2"; shift 2 ;;
-    *) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    --results) RESULTS="$2"; shift 2 ;;
+    *) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 2 ;;
   esac
 done
 [[ "$MINUTES" =~ ^[0-9]+$ && "$MINUTES" -ge 1 ]] || { echo "soak.sh: --minutes must be >= 1" >&2; exit 2; }
@@ -51,7 +55,6 @@ ulimit -n "$(ulimit -Hn)"
 need=$((SUBSCRIBERS + CHURN * 3 + 200))
 [[ "$(ulimit -n)" -ge "$need" ]] || { echo "soak.sh: need $need open files, have $(ulimit -n)" >&2; exit 1; }
 
-RESULTS=bench/results
 WORK=$(mktemp -d /tmp/ssegw-soak-XXXXXX)
 mkdir -p "$RESULTS"
 CSV="$RESULTS/soak.csv"
