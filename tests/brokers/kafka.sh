@@ -13,6 +13,12 @@
 #   tests/brokers/kafka.sh create-topic [STATE] NAME PARTITIONS
 #   tests/brokers/kafka.sh wipe   [STATE]     stop and delete the state folder
 #
+# SSEGW_KAFKA_PROXY_PORT=P on the first start (for chaos tests) adds a second listener: the
+# PLAINTEXT one is advertised as 127.0.0.1:P, where the test runs a fault proxy to the port in
+# `proxied` (so every client that bootstraps through P keeps going through the proxy), and a
+# DIRECT one, advertised as itself and written to `bootstrap`, for the test's own clients
+# and the broker's internal traffic. Restarts keep it.
+#
 # STATE defaults to $SSEGW_KAFKA_STATE or /tmp/ssegw-kafka. It holds `bootstrap`
 # (host:port), `pid`, `ports`, the data folder and `broker.log`. The cache folder is
 # $SSEGW_CACHE (default ~/.cache/sse-gateway); the version is $SSEGW_KAFKA_VERSION.
@@ -79,17 +85,26 @@ alive() {  # pid
   running "$1" && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
 
-write_config() {  # state broker_port controller_port
-  local st="$1" bp="$2" cp="$3"
+write_config() {  # state broker_port controller_port [direct_port proxy_port]
+  local st="$1" bp="$2" cp="$3" dp="${4:-}" pp="${5:-}"
+  local listeners="PLAINTEXT://127.0.0.1:$bp,CONTROLLER://127.0.0.1:$cp"
+  local advertised="PLAINTEXT://127.0.0.1:$bp" inter=PLAINTEXT
+  local protocols="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+  if [[ -n "$pp" ]]; then
+    listeners="$listeners,DIRECT://127.0.0.1:$dp"
+    advertised="PLAINTEXT://127.0.0.1:$pp,DIRECT://127.0.0.1:$dp"
+    inter=DIRECT
+    protocols="$protocols,DIRECT:PLAINTEXT"
+  fi
   cat >"$st/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cp
-listeners=PLAINTEXT://127.0.0.1:$bp,CONTROLLER://127.0.0.1:$cp
-advertised.listeners=PLAINTEXT://127.0.0.1:$bp
+listeners=$listeners
+advertised.listeners=$advertised
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=$protocols
+inter.broker.listener.name=$inter
 log.dirs=$st/data
 num.partitions=1
 auto.create.topics.enable=true
@@ -121,10 +136,18 @@ prepare() {  # state
     local bp cp
     bp=$(free_port); cp=$(free_port)
     while [[ "$cp" == "$bp" ]]; do cp=$(free_port); done
-    echo "$bp $cp" >"$st/ports"
+    if [[ -n "${SSEGW_KAFKA_PROXY_PORT:-}" ]]; then
+      local dp
+      dp=$(free_port)
+      while [[ "$dp" == "$bp" || "$dp" == "$cp" ]]; do dp=$(free_port); done
+      echo "$bp $cp $dp $SSEGW_KAFKA_PROXY_PORT" >"$st/ports"
+    else
+      echo "$bp $cp" >"$st/ports"
+    fi
   fi
-  read -r bp cp <"$st/ports"
-  write_config "$st" "$bp" "$cp"
+  local dp pp
+  read -r bp cp dp pp <"$st/ports"
+  write_config "$st" "$bp" "$cp" "$dp" "$pp"
   if [[ ! -f "$st/data/meta.properties" ]]; then
     local cluster
     cluster=$(java -cp "$(java_cp)" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)
@@ -133,7 +156,12 @@ prepare() {  # state
       kafka.tools.StorageTool format -t "$cluster" -c "$st/server.properties" \
       >"$st/format.log" 2>&1 || { cat "$st/format.log" >&2; die "storage format failed"; }
   fi
-  echo "127.0.0.1:$bp" >"$st/bootstrap"
+  if [[ -n "$pp" ]]; then
+    echo "127.0.0.1:$dp" >"$st/bootstrap"
+    echo "$bp" >"$st/proxied"
+  else
+    echo "127.0.0.1:$bp" >"$st/bootstrap"
+  fi
 }
 
 wait_ready() {  # state pid
@@ -237,5 +265,5 @@ case "$cmd" in
   create-topic)
     if [[ $# -ge 3 ]]; then create_topic "$1" "$2" "$3"; else create_topic "" "${1:-}" "${2:-}"; fi ;;
   wipe) stop "${1:-}"; rm -rf "$(state_dir "${1:-}")" ;;
-  *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 2 ;;
 esac

@@ -92,8 +92,10 @@ std::optional<double> metric(uint16_t port, const std::string& series) {
 }
 
 bool broker_script(const std::string& script, const std::string& subcommand,
-                   const std::string& state, std::chrono::seconds timeout) {
-  ChildProcess child({"/bin/bash", source_dir() + "/tests/brokers/" + script, subcommand, state});
+                   const std::string& state, std::chrono::seconds timeout,
+                   const std::map<std::string, std::string>& env) {
+  ChildProcess child({"/bin/bash", source_dir() + "/tests/brokers/" + script, subcommand, state},
+                     env);
   const std::optional<int> status = child.wait_exit(timeout);
   if (!status || !WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
     ADD_FAILURE() << script << " " << subcommand << " failed:\n" << child.output();

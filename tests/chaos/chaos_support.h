@@ -3,6 +3,7 @@
 // duplicated, printing the figures in one greppable line, and bounded polls of the gateway.
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -40,7 +41,8 @@ std::optional<double> metric(uint16_t port, const std::string& series);
 // Runs a broker script (tests/brokers/NAME) with a subcommand and a state folder; true on
 // exit 0 within the timeout.
 bool broker_script(const std::string& script, const std::string& subcommand,
-                   const std::string& state, std::chrono::seconds timeout);
+                   const std::string& state, std::chrono::seconds timeout,
+                   const std::map<std::string, std::string>& env = {});
 
 // One subscription read on its own thread until `want` events, the end of the stream, or
 // `limit`; the data of every event kept in arrival order.

@@ -6,13 +6,16 @@
 //  - sink: idempotent, acks=all, retried for as long as the broker is away, nothing dropped;
 //  - SSE feed -> sink across a gateway SIGKILL: every upstream event in the topic exactly
 //    once and in order (one partition).
-// Kafka faults come from killing the broker, not from the fault proxy: the broker advertises
-// its own listener, so a client that bootstraps through a proxy is sent straight to the
-// broker afterwards. The proxy faults are tested on the SSE and MQTT paths.
+// Network faults need the proxy in the path the broker advertises (a client that bootstraps
+// through a proxy is otherwise sent straight to the broker by the first metadata answer):
+// the proxy test starts a broker of its own whose PLAINTEXT listener is advertised at the
+// proxy's port, while the test's own clients use a second, direct listener.
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -20,6 +23,7 @@
 
 #include "tests/chaos/chaos_support.h"
 #include "tests/integration/kafka/kafka_test_client.h"
+#include "tests/support/fault_proxy.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 
@@ -218,6 +222,124 @@ TEST(ChaosKafka, GatewaySigkilledTwiceMidSseIntoKafkaLeavesEveryEventExactlyOnce
   EXPECT_EQ(t.duplicated, 0u);
   EXPECT_EQ(t.out_of_order, 0u);
   EXPECT_EQ(t.unexpected, 0u);
+}
+
+// A broker of the test's own (tests/brokers/kafka.sh with SSEGW_KAFKA_PROXY_PORT) in front
+// of which a FaultProxy listens on the advertised port. While it lives, the kafka test
+// client (tk::) talks to it through the direct listener. Wiped by the destructor.
+class ProxiedBroker {
+ public:
+  ProxiedBroker() {
+    char pattern[] = "/tmp/ssegw-chaos-kafka-proxied-XXXXXX";
+    if (!mkdtemp(pattern)) throw std::runtime_error("mkdtemp failed");
+    state_ = pattern;
+    const uint16_t proxy_port = free_port();
+    if (!chaos::broker_script("kafka.sh", "start", state_, 180s,
+                              {{"SSEGW_KAFKA_PROXY_PORT", std::to_string(proxy_port)}}))
+      throw std::runtime_error("proxied broker did not start");
+    int behind = 0;
+    std::ifstream(state_ + "/proxied") >> behind;
+    proxy_ = std::make_unique<FaultProxy>("127.0.0.1", static_cast<uint16_t>(behind), proxy_port);
+    if (const char* previous = std::getenv("SSEGW_KAFKA_STATE")) previous_state_ = previous;
+    setenv("SSEGW_KAFKA_STATE", state_.c_str(), 1);
+  }
+  ~ProxiedBroker() {
+    setenv("SSEGW_KAFKA_STATE", previous_state_.c_str(), 1);
+    chaos::broker_script("kafka.sh", "wipe", state_, 60s);
+  }
+  FaultProxy& proxy() { return *proxy_; }
+  std::string gateway_bootstrap() const {
+    return "127.0.0.1:" + std::to_string(proxy_->port());
+  }
+
+ private:
+  std::string state_;
+  std::string previous_state_;
+  std::unique_ptr<FaultProxy> proxy_;
+};
+
+TEST(ChaosKafka, ProxyStallSlowResetRefuseBetweenGatewayAndBrokerLosesNothing) {
+  ProxiedBroker broker;
+  const std::string in = tk::unique_topic("chaos-proxy-in");
+  const std::string out = tk::unique_topic("chaos-proxy-out");
+  tk::create_topic(in, 3);
+  tk::create_topic(out, 1);
+  // A stalled connection is given up after 5 s instead of librdkafka's default 60 s.
+  const std::string properties = "{socket.timeout.ms: '5000'}";
+  GatewayProcess gw(
+      "server: {workers: 2}\nchannels:\n  - {path: /in, history: 5000}\n"
+      "  - {path: /out, history: 100, publish: true}\n"
+      "sources:\n  - name: k\n    type: kafka\n    brokers: " +
+      broker.gateway_bootstrap() + "\n    topics: [" + in + "]\n    to: /in\n    properties: " +
+      properties + "\nsinks:\n  - {name: out, type: kafka, from: /out, brokers: '" +
+      broker.gateway_bootstrap() + "', topic: " + out + ", properties: " + properties + "}\n");
+  ASSERT_TRUE(chaos::wait_ready(gw.port(), 30s)) << gw.output();
+  constexpr int kRecords = 3600;  // 100/s each way over the 38 s of faults below
+  chaos::Collector sub(gw.port(), "/in", kRecords, 150s);
+  ASSERT_EQ(sub.status(), 200);
+  std::atomic<int> produced{0};
+  std::atomic<int> unacked{0};
+  std::thread producer([&] {  // straight to the broker's direct listener
+    const auto start = std::chrono::steady_clock::now();
+    for (int first = 0; first < kRecords; first += 10) {
+      std::this_thread::sleep_until(start + first * 10ms);
+      std::vector<tk::OutRecord> batch;
+      for (int i = first; i < first + 10; ++i)
+        batch.push_back({i % 3, std::nullopt, "p" + std::to_string(i % 3) + "-" + std::to_string(i)});
+      unacked += static_cast<int>(batch.size() - tk::produce(in, batch));
+      produced = first + 10;
+    }
+  });
+  std::atomic<int> accepted{0};
+  std::thread publisher([&] {  // HTTP into the sink's channel, retrying the sink's 503s
+    const auto start = std::chrono::steady_clock::now();
+    const auto deadline = start + 120s;
+    for (int k = 1; k <= kRecords && std::chrono::steady_clock::now() < deadline; ++k) {
+      std::this_thread::sleep_until(start + k * 10ms);
+      while (std::chrono::steady_clock::now() < deadline &&
+             publish(gw.port(), "/out", "o" + std::to_string(k)).status != 200)
+        std::this_thread::sleep_for(100ms);
+      accepted = k;
+    }
+  });
+  struct Phase {
+    FaultProxy::Mode mode;
+    std::chrono::milliseconds length;
+  };
+  const std::vector<Phase> phases = {
+      {FaultProxy::Mode::kPass, 3s},  {FaultProxy::Mode::kStall, 8s},
+      {FaultProxy::Mode::kPass, 4s},  {FaultProxy::Mode::kSlow, 6s},
+      {FaultProxy::Mode::kPass, 4s},  {FaultProxy::Mode::kReset, 3s},
+      {FaultProxy::Mode::kPass, 4s},  {FaultProxy::Mode::kRefuse, 3s},
+      {FaultProxy::Mode::kPass, 3s}};
+  for (const Phase& phase : phases) {
+    broker.proxy().set_mode(phase.mode, 1024);
+    std::cout << "[chaos] kafka proxy " << to_string(phase.mode) << " at " << produced
+              << " produced, " << sub.size() << " delivered, " << accepted << " published"
+              << std::endl;
+    std::this_thread::sleep_for(phase.length);
+  }
+  broker.proxy().set_mode(FaultProxy::Mode::kPass);
+  producer.join();
+  publisher.join();
+  ASSERT_EQ(unacked, 0);
+  ASSERT_EQ(accepted, kRecords);
+  const std::vector<tk::Record> source_topic = tk::read_all(in);
+  ASSERT_EQ(source_topic.size(), static_cast<size_t>(kRecords));
+  const Tally source = count_per_partition(source_topic, sub.finish());
+  chaos::report("kafka source via proxy stall/slow/reset/refuse", source);
+  const std::vector<tk::Record> sink_topic = settled_records(out, kRecords, 90s);
+  const Tally sink = chaos::count(chaos::numbered(1, kRecords, "o"), values(sink_topic));
+  chaos::report("kafka sink via proxy stall/slow/reset/refuse", sink);
+  std::cout << "[chaos] kafka proxy accepted " << broker.proxy().accepted() << ", reset "
+            << broker.proxy().resets() << std::endl;
+  EXPECT_GE(broker.proxy().accepted(), 3u);
+  EXPECT_EQ(source.lost, 0u) << gw.output();
+  EXPECT_EQ(source.duplicated, 0u);
+  EXPECT_EQ(source.out_of_order, 0u);
+  EXPECT_EQ(sink.lost, 0u) << gw.output();
+  EXPECT_EQ(sink.duplicated, 0u) << "idempotent producer: retries through resets add none";
+  EXPECT_EQ(sink.out_of_order, 0u);
 }
 
 }  // namespace

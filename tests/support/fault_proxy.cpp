@@ -326,11 +326,13 @@ void FaultProxy::Loop::abort(Pair& p) {
   p.done = true;
 }
 
-FaultProxy::FaultProxy(std::string target_host, uint16_t target_port)
+FaultProxy::FaultProxy(std::string target_host, uint16_t target_port, uint16_t listen_port)
     : target_host_(std::move(target_host)), target_port_(target_port) {
   loopback_address(target_host_, target_port_);  // throws on a bad address, before any thread
-  Fd listener = listen_on(0);
-  if (!listener) throw std::runtime_error("fault proxy: cannot listen on 127.0.0.1");
+  Fd listener = listen_on(listen_port);
+  if (!listener)
+    throw std::runtime_error("fault proxy: cannot listen on 127.0.0.1:" +
+                             std::to_string(listen_port));
   port_ = bound_port(listener.get());
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_NONBLOCK | O_CLOEXEC) != 0)

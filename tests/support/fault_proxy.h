@@ -21,8 +21,10 @@ class FaultProxy {
     kRefuse,  // stop listening: new connections get ECONNREFUSED; open ones keep passing
   };
 
-  // Listens on 127.0.0.1:0 and forwards each accepted connection to target_host:target_port.
-  FaultProxy(std::string target_host, uint16_t target_port);
+  // Listens on 127.0.0.1:listen_port (0: any free port) and forwards each accepted
+  // connection to target_host:target_port. A fixed port is for peers told the address in
+  // advance, such as a Kafka broker that advertises the proxy as its own listener.
+  FaultProxy(std::string target_host, uint16_t target_port, uint16_t listen_port = 0);
   FaultProxy(const FaultProxy&) = delete;
   FaultProxy& operator=(const FaultProxy&) = delete;
   ~FaultProxy();
