@@ -137,9 +137,8 @@ std::vector<std::string> Collector::finish() {
   return got_;
 }
 
-std::vector<std::string> Collector::finish_after(size_t distinct,
-                                                std::chrono::milliseconds timeout,
-                                                std::chrono::milliseconds linger) {
+std::vector<std::string> Collector::finish_after(size_t distinct, std::chrono::milliseconds timeout,
+                                                 std::chrono::milliseconds linger) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline && !closed_) {
     {

@@ -3,8 +3,8 @@
 // duplicated, printing the figures in one greppable line, and bounded polls of the gateway.
 #include <atomic>
 #include <chrono>
-#include <map>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -16,11 +16,11 @@
 namespace ssegw::testing::chaos {
 
 struct Tally {
-  uint64_t expected = 0;    // distinct events that should have arrived
-  uint64_t delivered = 0;   // deliveries seen, repeats included
-  uint64_t lost = 0;        // expected events that never arrived
-  uint64_t duplicated = 0;  // deliveries beyond the first of an event
-  uint64_t unexpected = 0;  // deliveries of events nobody sent
+  uint64_t expected = 0;      // distinct events that should have arrived
+  uint64_t delivered = 0;     // deliveries seen, repeats included
+  uint64_t lost = 0;          // expected events that never arrived
+  uint64_t duplicated = 0;    // deliveries beyond the first of an event
+  uint64_t unexpected = 0;    // deliveries of events nobody sent
   uint64_t out_of_order = 0;  // first deliveries that came before an earlier expected event
   std::vector<std::string> lost_examples;  // the first few lost events, for the report
   Tally& operator+=(const Tally& other);

@@ -102,7 +102,8 @@ TEST(ChaosKafka, BrokerSigkilledUnderASourceWithAHundredSubscribersLosesNothing)
       holding = false;
       std::vector<tk::OutRecord> batch;
       for (int i = first; i < first + 30; ++i)
-        batch.push_back({i % 3, std::nullopt, "p" + std::to_string(i % 3) + "-" + std::to_string(i)});
+        batch.push_back(
+            {i % 3, std::nullopt, "p" + std::to_string(i % 3) + "-" + std::to_string(i)});
       unacked += static_cast<int>(batch.size() - tk::produce(topic, batch));
       produced = first + 30;
       std::this_thread::sleep_for(100ms);
@@ -248,9 +249,7 @@ class ProxiedBroker {
     chaos::broker_script("kafka.sh", "wipe", state_, 60s);
   }
   FaultProxy& proxy() { return *proxy_; }
-  std::string gateway_bootstrap() const {
-    return "127.0.0.1:" + std::to_string(proxy_->port());
-  }
+  std::string gateway_bootstrap() const { return "127.0.0.1:" + std::to_string(proxy_->port()); }
 
  private:
   std::string state_;
@@ -285,7 +284,8 @@ TEST(ChaosKafka, ProxyStallSlowResetRefuseBetweenGatewayAndBrokerLosesNothing) {
       std::this_thread::sleep_until(start + first * 10ms);
       std::vector<tk::OutRecord> batch;
       for (int i = first; i < first + 10; ++i)
-        batch.push_back({i % 3, std::nullopt, "p" + std::to_string(i % 3) + "-" + std::to_string(i)});
+        batch.push_back(
+            {i % 3, std::nullopt, "p" + std::to_string(i % 3) + "-" + std::to_string(i)});
       unacked += static_cast<int>(batch.size() - tk::produce(in, batch));
       produced = first + 10;
     }
@@ -306,12 +306,11 @@ TEST(ChaosKafka, ProxyStallSlowResetRefuseBetweenGatewayAndBrokerLosesNothing) {
     FaultProxy::Mode mode;
     std::chrono::milliseconds length;
   };
-  const std::vector<Phase> phases = {
-      {FaultProxy::Mode::kPass, 3s},  {FaultProxy::Mode::kStall, 8s},
-      {FaultProxy::Mode::kPass, 4s},  {FaultProxy::Mode::kSlow, 6s},
-      {FaultProxy::Mode::kPass, 4s},  {FaultProxy::Mode::kReset, 3s},
-      {FaultProxy::Mode::kPass, 4s},  {FaultProxy::Mode::kRefuse, 3s},
-      {FaultProxy::Mode::kPass, 3s}};
+  const std::vector<Phase> phases = {{FaultProxy::Mode::kPass, 3s}, {FaultProxy::Mode::kStall, 8s},
+                                     {FaultProxy::Mode::kPass, 4s}, {FaultProxy::Mode::kSlow, 6s},
+                                     {FaultProxy::Mode::kPass, 4s}, {FaultProxy::Mode::kReset, 3s},
+                                     {FaultProxy::Mode::kPass, 4s}, {FaultProxy::Mode::kRefuse, 3s},
+                                     {FaultProxy::Mode::kPass, 3s}};
   for (const Phase& phase : phases) {
     broker.proxy().set_mode(phase.mode, 1024);
     std::cout << "[chaos] kafka proxy " << to_string(phase.mode) << " at " << produced

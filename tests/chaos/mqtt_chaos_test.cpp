@@ -55,9 +55,8 @@ std::unique_ptr<ChildProcess> paced_publisher(const MqttBroker& broker, const st
   return std::make_unique<ChildProcess>(std::vector<std::string>{
       "bash", "-c",
       "for ((i=" + std::to_string(first) + ";i<=" + std::to_string(last) +
-          ";i++)); do echo n=$i; sleep " + pause +
-          "; done | exec mosquitto_pub -h 127.0.0.1 -p " + std::to_string(broker.plain_port) +
-          " -q 1 -t '" + topic + "' -l"});
+          ";i++)); do echo n=$i; sleep " + pause + "; done | exec mosquitto_pub -h 127.0.0.1 -p " +
+          std::to_string(broker.plain_port) + " -q 1 -t '" + topic + "' -l"});
 }
 
 // Payloads of a mosquitto_sub -v output ("TOPIC PAYLOAD" lines).
@@ -131,8 +130,8 @@ TEST(ChaosMqtt, BrokerSigkilledUnderAPersistentSessionSourceLosesNothing) {
   std::this_thread::sleep_for(1500ms);
   const size_t before_kill = sub.size();
   crash_broker(broker, 2s);
-  std::cout << "[chaos] mosquitto SIGKILL with " << before_kill << " of " << kBatch
-            << " delivered" << std::endl;
+  std::cout << "[chaos] mosquitto SIGKILL with " << before_kill << " of " << kBatch << " delivered"
+            << std::endl;
   throttle.set_mode(FaultProxy::Mode::kPass);
   ASSERT_TRUE(wait_ready(gw.port(), 200, 20s)) << gw.output();
   ASSERT_TRUE(
@@ -156,8 +155,8 @@ TEST(ChaosMqtt, BrokerSigkilledUnderTheSinkDeliversEveryEventAtLeastOnce) {
   constexpr int kEvents = 1000;
   HttpFeed feed(gw.port(), kEvents, 5ms, 90s);
   while (feed.accepted() < 300) std::this_thread::sleep_for(10ms);
-  std::cout << "[chaos] mosquitto SIGKILL under the sink after " << feed.accepted()
-            << " publishes" << std::endl;
+  std::cout << "[chaos] mosquitto SIGKILL under the sink after " << feed.accepted() << " publishes"
+            << std::endl;
   crash_broker(broker, 2s);
   feed.join();
   ASSERT_EQ(feed.accepted(), kEvents);
@@ -175,11 +174,9 @@ struct Phase {
 };
 
 const std::vector<Phase> kProxyPhases = {
-    {FaultProxy::Mode::kPass, 2s},  {FaultProxy::Mode::kStall, 6s},
-    {FaultProxy::Mode::kPass, 3s},  {FaultProxy::Mode::kSlow, 5s},
-    {FaultProxy::Mode::kPass, 3s},  {FaultProxy::Mode::kReset, 3s},
-    {FaultProxy::Mode::kPass, 3s},  {FaultProxy::Mode::kRefuse, 2s},
-    {FaultProxy::Mode::kPass, 2s}};
+    {FaultProxy::Mode::kPass, 2s}, {FaultProxy::Mode::kStall, 6s},  {FaultProxy::Mode::kPass, 3s},
+    {FaultProxy::Mode::kSlow, 5s}, {FaultProxy::Mode::kPass, 3s},   {FaultProxy::Mode::kReset, 3s},
+    {FaultProxy::Mode::kPass, 3s}, {FaultProxy::Mode::kRefuse, 2s}, {FaultProxy::Mode::kPass, 2s}};
 
 void run_phases(FaultProxy& proxy, const std::function<size_t()>& progress) {
   for (const Phase& phase : kProxyPhases) {
@@ -195,8 +192,7 @@ TEST(ChaosMqtt, ProxyStallSlowResetRefuseUnderThePersistentSourceLosesNothing) {
   const MqttBroker broker = shared_broker();
   FaultProxy proxy("127.0.0.1", broker.plain_port);
   const std::string prefix = unique_token("chaos-proxy-src");
-  GatewayProcess gw(
-      source_config("tcp://127.0.0.1:" + std::to_string(proxy.port()), prefix));
+  GatewayProcess gw(source_config("tcp://127.0.0.1:" + std::to_string(proxy.port()), prefix));
   ASSERT_TRUE(wait_ready(gw.port(), 200, 15s)) << gw.output();
   chaos::Collector sub(gw.port(), "/m", 1000000, 120s);
   constexpr int kEvents = 1200;  // 40 per second over the 29 s of faults

@@ -32,9 +32,9 @@ TEST(ChaosSseUpstream, KilledMidEventThreeTimesTheSourceResumesAndDropsEachHalfE
   const std::string query = "count=100&data=raw&retry=100&then=half";
   auto upstream = std::make_unique<UpstreamServer>();
   const uint16_t port = upstream->port();
-  GatewayProcess gw(gateway_config({"/relay"}, "    endpoint: \"http://127.0.0.1:" +
-                                                   std::to_string(port) + "/stream?" + query +
-                                                   "\"\n    to: /relay\n"));
+  GatewayProcess gw(
+      gateway_config({"/relay"}, "    endpoint: \"http://127.0.0.1:" + std::to_string(port) +
+                                     "/stream?" + query + "\"\n    to: /relay\n"));
   chaos::Collector sub(gw.port(), "/relay", kPerRun * (kKills + 1), 90s, {{"Last-Event-ID", "0"}});
   ASSERT_EQ(sub.status(), 200);
   std::vector<std::string> resume_ids;
@@ -73,9 +73,9 @@ TEST(ChaosSseUpstream, StallSlowResetAndRefuseBetweenGatewayAndUpstreamLoseNothi
       "server: {heartbeat: 1s}\n"
       "channels:\n  - {path: /feed, history: 20000, publish: true, retry: 200}\n");
   FaultProxy proxy("127.0.0.1", upstream.port());
-  GatewayProcess relay(gateway_config(
-      {"/feed"}, "    endpoint: \"http://127.0.0.1:" + std::to_string(proxy.port()) +
-                     "/feed\"\n    idle_timeout: 2s\n    to: /feed\n"));
+  GatewayProcess relay(
+      gateway_config({"/feed"}, "    endpoint: \"http://127.0.0.1:" + std::to_string(proxy.port()) +
+                                    "/feed\"\n    idle_timeout: 2s\n    to: /feed\n"));
   ASSERT_TRUE(chaos::wait_ready(relay.port(), 20s)) << relay.output();
   constexpr int kEvents = 2400;  // 100 per second over the 24 s of faults below
   chaos::Collector sub(relay.port(), "/feed", kEvents, 120s);
@@ -94,12 +94,11 @@ TEST(ChaosSseUpstream, StallSlowResetAndRefuseBetweenGatewayAndUpstreamLoseNothi
     FaultProxy::Mode mode;
     std::chrono::milliseconds length;
   };
-  const std::vector<Phase> phases = {
-      {FaultProxy::Mode::kPass, 2s},   {FaultProxy::Mode::kStall, 4s},
-      {FaultProxy::Mode::kPass, 2s},   {FaultProxy::Mode::kSlow, 5s},
-      {FaultProxy::Mode::kPass, 2s},   {FaultProxy::Mode::kReset, 3s},
-      {FaultProxy::Mode::kPass, 2s},   {FaultProxy::Mode::kRefuse, 2s},
-      {FaultProxy::Mode::kPass, 2s}};
+  const std::vector<Phase> phases = {{FaultProxy::Mode::kPass, 2s}, {FaultProxy::Mode::kStall, 4s},
+                                     {FaultProxy::Mode::kPass, 2s}, {FaultProxy::Mode::kSlow, 5s},
+                                     {FaultProxy::Mode::kPass, 2s}, {FaultProxy::Mode::kReset, 3s},
+                                     {FaultProxy::Mode::kPass, 2s}, {FaultProxy::Mode::kRefuse, 2s},
+                                     {FaultProxy::Mode::kPass, 2s}};
   for (const Phase& phase : phases) {
     proxy.set_mode(phase.mode, 1024);
     std::cout << "[chaos] proxy " << to_string(phase.mode) << " at event " << published.load()
