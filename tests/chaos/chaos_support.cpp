@@ -114,6 +114,7 @@ Collector::Collector(uint16_t port, const std::string& path, size_t want,
         std::lock_guard lock(mutex_);
         got_.push_back(e->data);
         types_.push_back(e->type);
+        ids_.push_back(e->id);
       } else if (client_.closed()) {
         closed_ = true;
         return;

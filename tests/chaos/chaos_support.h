@@ -62,8 +62,9 @@ class Collector {
   // late duplicates, then stops the reader and returns every event's data.
   std::vector<std::string> finish_after(size_t distinct, std::chrono::milliseconds timeout,
                                         std::chrono::milliseconds linger);
-  // Event types, valid after finish().
+  // Event types and ids, valid after finish().
   const std::vector<std::string>& types() const { return types_; }
+  const std::vector<std::string>& ids() const { return ids_; }
   bool closed() const { return closed_; }  // the gateway ended the stream
 
  private:
@@ -72,6 +73,7 @@ class Collector {
   mutable std::mutex mutex_;
   std::vector<std::string> got_;
   std::vector<std::string> types_;
+  std::vector<std::string> ids_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> closed_{false};
   std::thread thread_;
