@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -32,6 +33,9 @@ Tally count(const std::vector<std::string>& expected, const std::vector<std::str
 // Prints "[chaos] <what>: expected N delivered N lost N duplicated N ..." and records the
 // figures as test properties (they land in ctest's --output-junit XML).
 void report(const std::string& what, const Tally& t);
+
+// Polls `done` every 5 ms until it is true (returns true) or the timeout passes (false).
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout);
 
 // Polls GET /readyz until it answers 200.
 bool wait_ready(uint16_t port, std::chrono::milliseconds timeout);

@@ -150,9 +150,9 @@ TEST(ChaosKafka, BrokerSigkilledUnderASourceWithAHundredSubscribersLosesNothing)
       std::this_thread::sleep_for(100ms);
     }
   });
-  while (produced < 600) std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(chaos::wait_until([&] { return produced >= 600; }, 60s));
   hold = true;
-  while (!holding) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(chaos::wait_until([&] { return holding.load(); }, 60s));
   std::cout << "[chaos] kafka broker SIGKILL after " << produced << " records, subscriber 0 had "
             << subs[0]->size() << std::endl;
   crash_broker(3s);
@@ -269,7 +269,7 @@ TEST(ChaosKafka, BrokerSigkilledUnderASinkFedOverHttpKeepsEveryEventOnceInOrder)
       accepted = k;
     }
   });
-  while (accepted < 500) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(chaos::wait_until([&] { return accepted >= 500; }, 60s));
   std::cout << "[chaos] kafka broker SIGKILL under the sink after " << accepted << " publishes"
             << std::endl;
   crash_broker(3s);
@@ -315,7 +315,7 @@ TEST(ChaosKafka, GatewaySigkilledTwiceMidSseIntoKafkaLeavesEveryEventExactlyOnce
     }
   });
   for (int kill_at : {1000, 2000}) {
-    while (published < kill_at) std::this_thread::sleep_for(2ms);
+    ASSERT_TRUE(chaos::wait_until([&] { return published >= kill_at; }, 60s));
     relay->process().signal(SIGKILL);
     relay->process().wait_exit(10s);
     std::cout << "[chaos] relay SIGKILL at upstream event " << published << ", topic holds "
