@@ -12,6 +12,7 @@
 // proxy's port, while the test's own clients use a second, direct listener.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -332,6 +333,86 @@ TEST(ChaosKafka, GatewaySigkilledTwiceMidSseIntoKafkaLeavesEveryEventExactlyOnce
   EXPECT_EQ(t.duplicated, 0u);
   EXPECT_EQ(t.out_of_order, 0u);
   EXPECT_EQ(t.unexpected, 0u);
+}
+
+// README.md: SIGTERM lets streams flush up to shutdown_timeout, stops the bridges and exits
+// 0. With the broker gone, a sink holding unacknowledged events, a backbone publish waiting
+// for Kafka and a source retrying must not hold the exit up (systemd would SIGKILL).
+TEST(ChaosKafka, SigtermWhileTheBrokerIsDownExitsZeroWithinBoundedTime) {
+  const std::string in = tk::unique_topic("chaos-term-in");
+  const std::string out = tk::unique_topic("chaos-term-out");
+  const std::string bb = tk::unique_topic("chaos-term-bb");
+  tk::create_topic(in, 1);
+  tk::create_topic(out, 1);
+  tk::create_topic(bb, 1);
+  GatewayProcess gw(
+      "server: {workers: 2, shutdown_timeout: 5s}\nchannels:\n"
+      "  - {path: /in, history: 100}\n  - {path: /out, history: 100, publish: true}\n"
+      "  - path: /bb\n    publish: true\n    backbone: {kafka: {brokers: '" +
+      tk::bootstrap() + "', topic: " + bb +
+      "}}\nsources:\n  - name: k\n    type: kafka\n    brokers: " + tk::bootstrap() +
+      "\n    topics: [" + in +
+      "]\n    to: /in\nsinks:\n  - {name: out, type: kafka, from: /out, brokers: '" +
+      tk::bootstrap() + "', topic: " + out + "}\n");
+  ASSERT_TRUE(chaos::wait_ready(gw.port(), 30s)) << gw.output();
+  SseClient sub(gw.port(), "/in");
+  for (int k = 0; k < 10; ++k) ASSERT_EQ(publish(gw.port(), "/out", "acked").status, 200);
+  ASSERT_TRUE(chaos::broker_script("kafka.sh", "kill", tk::state_dir(), 30s));
+  // Whatever happens below, the next test finds the broker running.
+  struct Restart {
+    ~Restart() { chaos::broker_script("kafka.sh", "start", tk::state_dir(), 180s); }
+  } restart;
+  for (int k = 0; k < 50; ++k) ASSERT_EQ(publish(gw.port(), "/out", "queued").status, 200);
+  std::thread waiting_publish(
+      [&] { http_request(gw.port(), "POST", "/bb", "never acked", {}, 40s); });
+  std::this_thread::sleep_for(2s);
+  const auto start = std::chrono::steady_clock::now();
+  gw.process().signal(SIGTERM);
+  const std::optional<int> status = gw.process().wait_exit(30s);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  waiting_publish.join();
+  std::cout << "[chaos] SIGTERM with the Kafka broker down: exit after " << seconds << " s"
+            << std::endl;
+  ASSERT_TRUE(status.has_value()) << "no exit 30 s after SIGTERM\n" << gw.output();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << gw.output();
+  // The unit's TimeoutStopSec; about 15 s here: 5 s for the publish awaiting Kafka, then 5 s
+  // for each Kafka producer's flush (see the test below).
+  EXPECT_LT(seconds, 30.0) << gw.output();
+}
+
+// BUG (reported, not fixed here: bridges/kafka is another engineer's): with the broker down,
+// every Kafka sink and backbone's stop() waits rd_kafka_flush(5000) in turn
+// (Gateway::stop_all_bridges stops them one after another), so shutdown takes
+// shutdown_timeout + 5 s x (Kafka sinks + backbones): with six sinks it passes the unit's
+// TimeoutStopSec=30s and systemd SIGKILLs the gateway. Enable once the flushes run in
+// parallel or share one deadline.
+TEST(ChaosKafka, DISABLED_SigtermWithSixKafkaSinksAndTheBrokerDownExitsWithinTimeoutStopSec) {
+  std::string channels, sinks;
+  for (int i = 0; i < 6; ++i) {
+    const std::string topic = tk::unique_topic("chaos-term6");
+    tk::create_topic(topic, 1);
+    channels += "  - {path: /o" + std::to_string(i) + ", history: 10, publish: true}\n";
+    sinks += "  - {name: s" + std::to_string(i) + ", type: kafka, from: /o" + std::to_string(i) +
+             ", brokers: '" + tk::bootstrap() + "', topic: " + topic + "}\n";
+  }
+  GatewayProcess gw("channels:\n" + channels + "sinks:\n" + sinks);
+  ASSERT_TRUE(chaos::wait_ready(gw.port(), 30s)) << gw.output();
+  ASSERT_TRUE(chaos::broker_script("kafka.sh", "kill", tk::state_dir(), 30s));
+  struct Restart {
+    ~Restart() { chaos::broker_script("kafka.sh", "start", tk::state_dir(), 180s); }
+  } restart;
+  for (int i = 0; i < 6; ++i)
+    ASSERT_EQ(publish(gw.port(), "/o" + std::to_string(i), "queued").status, 200);
+  const auto start = std::chrono::steady_clock::now();
+  gw.process().signal(SIGTERM);
+  const std::optional<int> status = gw.process().wait_exit(60s);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << "[chaos] SIGTERM with six Kafka sinks and the broker down: exit after " << seconds
+            << " s" << std::endl;
+  ASSERT_TRUE(status.has_value());
+  EXPECT_LT(seconds, 30.0) << "systemd's TimeoutStopSec would SIGKILL it";
 }
 
 // A broker of the test's own (tests/brokers/kafka.sh with SSEGW_KAFKA_PROXY_PORT) in front

@@ -6,6 +6,8 @@
 // The suite's broker saves its persistence file after every change (see CMakeLists.txt): a
 // crash then loses nothing the broker acknowledged, and what is measured is the gateway.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 #include <atomic>
 #include <functional>
@@ -166,6 +168,37 @@ TEST(ChaosMqtt, BrokerSigkilledUnderTheSinkDeliversEveryEventAtLeastOnce) {
   std::cout << "[chaos] publishes held back with 503: " << feed.held() << std::endl;
   EXPECT_EQ(t.lost, 0u) << gw.output() << check.output().substr(0, 2000);
   EXPECT_EQ(t.unexpected, 0u);
+}
+
+// README.md: SIGTERM flushes streams (shutdown_timeout), stops the bridges, exits 0; the
+// sink gets drain_timeout for its queue. Neither may wait for a broker that is gone.
+TEST(ChaosMqtt, SigtermWhileTheBrokerIsDownExitsZeroWithinBoundedTime) {
+  const MqttBroker broker = shared_broker();
+  const std::string prefix = unique_token("chaos-term");
+  std::string config = source_config(broker.plain_url(), prefix);
+  config.replace(config.find("channels:\n"), 10,
+                 "server: {shutdown_timeout: 5s}\nchannels:\n  - {path: /out, history: 100, "
+                 "publish: true}\n");
+  config += "sinks:\n  - {name: snk, type: mqtt, from: /out, broker: '" + broker.plain_url() +
+            "', topic: '" + prefix + "/out', qos: 1, drain_timeout: 2s}\n";
+  GatewayProcess gw(config);
+  ASSERT_TRUE(wait_ready(gw.port(), 200, 15s)) << gw.output();
+  ASSERT_TRUE(chaos::broker_script("mosquitto.sh", "kill", broker.state_dir, 20s));
+  struct Restart {
+    const MqttBroker& broker;
+    ~Restart() { chaos::broker_script("mosquitto.sh", "start", broker.state_dir, 30s); }
+  } restart{broker};
+  for (int k = 0; k < 50; ++k) ASSERT_EQ(publish(gw.port(), "/out", "queued").status, 200);
+  std::this_thread::sleep_for(1s);
+  const auto start = std::chrono::steady_clock::now();
+  gw.process().signal(SIGTERM);
+  const std::optional<int> status = gw.process().wait_exit(30s);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << "[chaos] SIGTERM with Mosquitto down: exit after " << seconds << " s" << std::endl;
+  ASSERT_TRUE(status.has_value()) << "no exit 30 s after SIGTERM\n" << gw.output();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << gw.output();
+  EXPECT_LT(seconds, 12.0) << gw.output();
 }
 
 struct Phase {

@@ -124,5 +124,27 @@ TEST(ChaosSseUpstream, StallSlowResetAndRefuseBetweenGatewayAndUpstreamLoseNothi
   expect_clean_stop(relay);
 }
 
+// SIGTERM while the upstream connection is stalled (bytes neither way, socket open): the
+// source's thread must not sit in a read that never returns.
+TEST(ChaosSseUpstream, SigtermWhileTheUpstreamIsStalledExitsZeroPromptly) {
+  GatewayProcess upstream("channels:\n  - {path: /feed, history: 100, publish: true}\n");
+  FaultProxy proxy("127.0.0.1", upstream.port());
+  GatewayProcess relay(
+      gateway_config({"/feed"}, "    endpoint: \"http://127.0.0.1:" + std::to_string(proxy.port()) +
+                                    "/feed\"\n    to: /feed\n"));
+  ASSERT_TRUE(chaos::wait_ready(relay.port(), 20s)) << relay.output();
+  SseClient sub(relay.port(), "/feed");
+  proxy.set_mode(FaultProxy::Mode::kStall);
+  ASSERT_EQ(publish(upstream.port(), "/feed", "held in the proxy").status, 200);
+  std::this_thread::sleep_for(1s);
+  const auto start = std::chrono::steady_clock::now();
+  expect_clean_stop(relay);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << "[chaos] SIGTERM with the upstream stalled: exit after " << seconds << " s"
+            << std::endl;
+  EXPECT_LT(seconds, 8.0);
+}
+
 }  // namespace
 }  // namespace ssegw::testing
