@@ -124,6 +124,47 @@ TEST(ChaosSseUpstream, StallSlowResetAndRefuseBetweenGatewayAndUpstreamLoseNothi
   expect_clean_stop(relay);
 }
 
+// docs/sse-source.md: a source rebuilt by a reload resumes where the old one stopped. Here
+// the old one is rebuilt while its connection is stalled mid-stream, and the stall ends
+// after the new one started.
+TEST(ChaosSseUpstream, ReloadWhileTheUpstreamIsStalledResumesWithoutLossOrDuplicate) {
+  GatewayProcess upstream(
+      "channels:\n  - {path: /feed, history: 20000, publish: true, retry: 200}\n");
+  FaultProxy proxy("127.0.0.1", upstream.port());
+  auto relay_config = [&](const std::string& idle) {
+    return gateway_config({"/feed"},
+                          "    endpoint: \"http://127.0.0.1:" + std::to_string(proxy.port()) +
+                              "/feed\"\n    idle_timeout: " + idle + "\n    to: /feed\n");
+  };
+  GatewayProcess relay(relay_config("2s"));
+  ASSERT_TRUE(chaos::wait_ready(relay.port(), 20s)) << relay.output();
+  constexpr int kEvents = 1200;
+  chaos::Collector sub(relay.port(), "/feed", kEvents, 60s);
+  std::thread publisher([&] {
+    const auto start = std::chrono::steady_clock::now();
+    for (int k = 1; k <= kEvents; ++k) {
+      std::this_thread::sleep_until(start + k * 10ms);
+      publish(upstream.port(), "/feed", "n=" + std::to_string(k));
+    }
+  });
+  std::this_thread::sleep_for(3s);
+  proxy.set_mode(FaultProxy::Mode::kStall);
+  std::this_thread::sleep_for(1s);
+  relay.rewrite_config(relay_config("3s"));  // a changed key: the source is rebuilt
+  relay.process().signal(SIGHUP);
+  EXPECT_TRUE(relay.process().wait_for_output("config reloaded", 10s)) << relay.output();
+  std::this_thread::sleep_for(2s);
+  proxy.set_mode(FaultProxy::Mode::kPass);
+  publisher.join();
+  const chaos::Tally t = chaos::count(chaos::numbered(1, kEvents), sub.finish());
+  chaos::report("sse source rebuilt by a reload during a stall", t);
+  EXPECT_EQ(t.lost, 0u) << relay.output();
+  EXPECT_EQ(t.duplicated, 0u);
+  EXPECT_EQ(t.out_of_order, 0u);
+  EXPECT_EQ(t.unexpected, 0u);
+  expect_clean_stop(relay);
+}
+
 // SIGTERM while the upstream connection is stalled (bytes neither way, socket open): the
 // source's thread must not sit in a read that never returns.
 TEST(ChaosSseUpstream, SigtermWhileTheUpstreamIsStalledExitsZeroPromptly) {
