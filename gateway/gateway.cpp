@@ -11,10 +11,19 @@
 #include <set>
 #include <thread>
 
+#include "clock.h"
 #include "log.h"
 
 namespace ssegw {
 namespace {
+
+// Connections beyond max_connections (which counts streams) left for health checks,
+// metrics and publishes; each of them is bounded in time by request_timeout.
+constexpr int64_t kRequestReserve = 256;
+// How long accepting pauses when the process is out of descriptors, and how often that
+// is logged: retrying at once would spin a core and flood the log.
+constexpr int64_t kAcceptPauseMs = 100;
+constexpr int64_t kAcceptLogIntervalMs = 10'000;
 
 int worker_count(const ServerConfig& server) {
   if (server.workers > 0) return server.workers;
@@ -109,6 +118,9 @@ bool Gateway::bind_listeners() {
                                   {"error", evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR())}});
       return false;
     }
+    evconnlistener_set_error_cb(listener, [](evconnlistener*, void* arg) {
+      static_cast<Gateway*>(arg)->pause_accepting(EVUTIL_SOCKET_ERROR());
+    });
     listeners_.emplace_back(listener);
     log_info("listening on " + bound_address(listener),
              {{"workers", std::to_string(workers_.size())}});
@@ -116,8 +128,35 @@ bool Gateway::bind_listeners() {
   return true;
 }
 
+void Gateway::pause_accepting(int error) {
+  metrics_.accept_pauses.fetch_add(1, std::memory_order_relaxed);
+  for (ListenerPtr& listener : listeners_) evconnlistener_disable(listener.get());
+  const int64_t now = mono_ms();
+  ++accept_errors_unlogged_;
+  if (!accept_error_logged_ms_ || now - *accept_error_logged_ms_ >= kAcceptLogIntervalMs) {
+    log_warn("accept failed; pausing new connections",
+             {{"error", evutil_socket_error_to_string(error)},
+              {"pause_ms", std::to_string(kAcceptPauseMs)},
+              {"times_since_last_log", std::to_string(accept_errors_unlogged_)}});
+    accept_error_logged_ms_ = now;
+    accept_errors_unlogged_ = 0;
+  }
+  if (!accept_resume_ev_) {
+    accept_resume_ev_.reset(evtimer_new(
+        base_.get(),
+        [](evutil_socket_t, short, void* arg) {
+          auto* self = static_cast<Gateway*>(arg);
+          for (ListenerPtr& listener : self->listeners_) evconnlistener_enable(listener.get());
+        },
+        this));
+  }
+  timeval pause{0, static_cast<suseconds_t>(kAcceptPauseMs * 1000)};
+  evtimer_add(accept_resume_ev_.get(), &pause);
+}
+
 void Gateway::accept(evutil_socket_t fd) {
-  if (metrics_.connections_open.load(std::memory_order_relaxed) >= config_.server.max_connections) {
+  if (metrics_.connections_open.load(std::memory_order_relaxed) >=
+      config_.server.max_connections + kRequestReserve) {
     static const char kBusy[] =
         "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 1\r\nConnection: "
         "close\r\n\r\n";

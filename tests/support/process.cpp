@@ -27,18 +27,6 @@ std::string temp_path(const std::string& prefix, const std::string& suffix) {
   return std::string(buf.data());
 }
 
-// The port of the first "listening on HOST:PORT" line, if there is one yet.
-std::optional<uint16_t> listening_port(const std::string& output) {
-  const std::string marker = "listening on ";
-  size_t at = output.find(marker);
-  if (at == std::string::npos) return std::nullopt;
-  size_t end = output.find_first_of(" \"\n", at + marker.size());
-  std::string address = output.substr(at + marker.size(), end - at - marker.size());
-  size_t colon = address.rfind(':');
-  if (colon == std::string::npos || colon + 1 == address.size()) return std::nullopt;
-  return static_cast<uint16_t>(std::stoi(address.substr(colon + 1)));
-}
-
 }  // namespace
 
 ChildProcess::ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> env) {
@@ -135,6 +123,17 @@ std::string source_dir() {
 }
 std::string build_dir() {
   return SSEGW_BUILD_DIR;
+}
+
+std::optional<uint16_t> listening_port(const std::string& output) {
+  const std::string marker = "listening on ";
+  size_t at = output.find(marker);
+  if (at == std::string::npos) return std::nullopt;
+  size_t end = output.find_first_of(" \"\n", at + marker.size());
+  std::string address = output.substr(at + marker.size(), end - at - marker.size());
+  size_t colon = address.rfind(':');
+  if (colon == std::string::npos || colon + 1 == address.size()) return std::nullopt;
+  return static_cast<uint16_t>(std::stoi(address.substr(colon + 1)));
 }
 
 uint16_t free_port() {

@@ -51,6 +51,9 @@ std::string gateway_binary();
 std::string source_dir();
 std::string build_dir();
 
+// The port of the first "listening on HOST:PORT" line in a gateway's output, if any yet.
+std::optional<uint16_t> listening_port(const std::string& output);
+
 // A TCP port on 127.0.0.1 that was free a moment ago.
 uint16_t free_port();
 
