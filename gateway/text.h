@@ -23,4 +23,12 @@ inline std::string_view trim_ows(std::string_view s) {
   return s;
 }
 
+// Any ASCII whitespace, for text from config files.
+inline std::string_view trim_space(std::string_view s) {
+  constexpr std::string_view kSpace = " \t\r\n\f\v";
+  const size_t b = s.find_first_not_of(kSpace);
+  if (b == std::string_view::npos) return {};
+  return s.substr(b, s.find_last_not_of(kSpace) - b + 1);
+}
+
 }  // namespace ssegw
