@@ -21,12 +21,13 @@ struct Connection {
   int fd = -1;
   uint64_t id = 0;
   Mode mode = Mode::kRequest;
-  bool dirty = false;          // has output queued in this batch
-  bool write_armed = false;    // waiting for EV_WRITE
-  bool slow = false;           // over its queue bound: to be dropped after the batch
-  bool reading = false;        // read_ev is added
-  bool input_pending = false;  // parsed requests remain in `in`: continue next loop turn
-  bool continue_sent = false;  // "100 Continue" already sent for the request being read
+  bool dirty = false;                   // has output queued in this batch
+  bool write_armed = false;             // waiting for EV_WRITE
+  bool slow = false;                    // over its queue bound: to be dropped after the batch
+  bool reading = false;                 // read_ev is added
+  bool input_pending = false;           // parsed requests remain in `in`: continue next loop turn
+  bool input_waits_for_output = false;  // requests wait in `in` until answers are written
+  bool continue_sent = false;           // "100 Continue" already sent for the request being read
   event read_ev{};
   event write_ev{};
   std::string in;  // request bytes not yet parsed; empty once streaming

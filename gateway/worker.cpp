@@ -179,7 +179,10 @@ void Worker::flush(Connection* c) {
       } else if (c->mode == Connection::Mode::kRequest) {
         // Answers are out: take the next pipelined request and read the socket again.
         update_reading(c);
-        if (!c->in.empty()) continue_input_next_turn(c);
+        if (c->input_waits_for_output) {
+          c->input_waits_for_output = false;
+          continue_input_next_turn(c);
+        }
       }
       return;
     case WriteResult::kBlocked:
@@ -268,8 +271,11 @@ void Worker::process_requests(Connection* c) {
   limits.max_body_bytes = static_cast<size_t>(settings_->max_body_bytes);
   size_t pos = 0;
   int handled = 0;
-  while (c->mode == Connection::Mode::kRequest && pos < c->in.size() &&
-         c->out.bytes() < kMaxQueuedAnswerBytes) {
+  while (c->mode == Connection::Mode::kRequest && pos < c->in.size()) {
+    if (c->out.bytes() >= kMaxQueuedAnswerBytes) {
+      c->input_waits_for_output = true;
+      break;
+    }
     if (handled == kMaxRequestsPerTurn) {
       continue_input_next_turn(c);
       break;

@@ -217,6 +217,19 @@ std::string exchange(uint16_t port, const std::string& bytes) {
   return raw.read_to_close(5s);
 }
 
+// A half-sent request after a full one: the gateway waits for the rest without busy work.
+TEST(Hardening, APartialRequestIsWaitedForWithoutSpinning) {
+  GatewayProcess gw("server: {workers: 1}\nchannels: [{path: /e}]\n");
+  RawConnection raw(gw.port());
+  raw.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHo");
+  EXPECT_NE(raw.read_until("ok\n", 5s).find("HTTP/1.1 200"), std::string::npos);
+  const int64_t cpu_before = cpu_time_ms(gw.process().pid());
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_LT(cpu_time_ms(gw.process().pid()) - cpu_before, 300);
+  raw.send("st: x\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(raw.read_to_close(5s).find("HTTP/1.1 200"), std::string::npos);
+}
+
 TEST(Hardening, HostIsRequiredInHttp11) {
   GatewayProcess gw("channels: [{path: /e}]\n");
   EXPECT_EQ(exchange(gw.port(), "GET /healthz HTTP/1.1\r\n\r\n").rfind("HTTP/1.1 400", 0), 0u);
