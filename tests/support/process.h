@@ -17,7 +17,8 @@ class ChildProcess {
   ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> env = {});
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
-  ~ChildProcess();  // SIGKILL and reap if still running
+  // SIGKILL and reap if still running; a sanitizer report in the output fails the test.
+  ~ChildProcess();
 
   pid_t pid() const { return pid_; }
   void signal(int sig) const;
@@ -29,6 +30,7 @@ class ChildProcess {
   bool wait_for_output(const std::string& needle, std::chrono::milliseconds timeout) const;
 
  private:
+  std::string program_;
   pid_t pid_ = -1;
   bool reaped_ = false;
   std::string log_path_;
