@@ -17,11 +17,14 @@ case "$kind" in
   thread)
     build=build-tsan
     export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 exitcode=66 suppressions=$PWD/tests/tsan.supp"
+    # Tests that bound time or CPU (tests/support/raw_connection.h) allow for the slower code.
+    export SSEGW_TEST_SLOWDOWN=8
     ;;
   address)
     build=build-asan
     export ASAN_OPTIONS="detect_leaks=1 exitcode=66"
     export UBSAN_OPTIONS="print_stacktrace=1 halt_on_error=1"
+    export SSEGW_TEST_SLOWDOWN=4
     ;;
   *)
     echo "scripts/sanitize.sh: unknown sanitizer '$kind' (thread or address)" >&2
