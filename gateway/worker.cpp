@@ -102,17 +102,20 @@ void Worker::process_inbox() {
   std::vector<std::pair<std::shared_ptr<Channel>, FrameRef>> frames;
   std::vector<int> fds;
   std::vector<std::function<void()>> tasks;
+  std::optional<int64_t> drain_timeout_ms;
   {
     std::lock_guard lock(inbox_.mu);
     frames.swap(inbox_.frames);
     fds.swap(inbox_.fds);
     tasks.swap(inbox_.tasks);
+    drain_timeout_ms.swap(inbox_.drain_timeout_ms);
     inbox_.wake_pending = false;
   }
   for (int fd : fds) open_connection(fd);
   for (auto& task : tasks) task();
   for (const auto& [channel, frame] : frames) fan_out(channel, frame);
   flush_dirty();
+  if (drain_timeout_ms) begin_drain(*drain_timeout_ms);
 }
 
 void Worker::fan_out(const std::shared_ptr<Channel>& channel, const FrameRef& frame) {
@@ -604,24 +607,29 @@ void Worker::heartbeat() {
 }
 
 void Worker::drain(int64_t timeout_ms) {
-  post([this, timeout_ms] {
-    draining_ = true;
-    drain_deadline_ev_.reset(evtimer_new(
-        base_.get(),
-        [](evutil_socket_t, short, void* arg) {
-          event_base_loopexit(static_cast<Worker*>(arg)->base_.get(), nullptr);
-        },
-        this));
-    timeval tv{static_cast<time_t>(timeout_ms / 1000),
-               static_cast<suseconds_t>((timeout_ms % 1000) * 1000)};
-    evtimer_add(drain_deadline_ev_.get(), &tv);
-    for (Connection* c : std::vector<Connection*>(all_)) {
-      if (c->mode == Connection::Mode::kAwaitPublish) continue;  // its answer is on the way
-      c->mode = Connection::Mode::kCloseAfterWrite;
-      flush(c);
-    }
-    check_drained();
-  });
+  std::lock_guard lock(inbox_.mu);
+  inbox_.drain_timeout_ms = timeout_ms;
+  wake();
+}
+
+void Worker::begin_drain(int64_t timeout_ms) {
+  if (draining_) return;
+  draining_ = true;
+  drain_deadline_ev_.reset(evtimer_new(
+      base_.get(),
+      [](evutil_socket_t, short, void* arg) {
+        event_base_loopexit(static_cast<Worker*>(arg)->base_.get(), nullptr);
+      },
+      this));
+  timeval tv{static_cast<time_t>(timeout_ms / 1000),
+             static_cast<suseconds_t>((timeout_ms % 1000) * 1000)};
+  evtimer_add(drain_deadline_ev_.get(), &tv);
+  for (Connection* c : std::vector<Connection*>(all_)) {
+    if (c->mode == Connection::Mode::kAwaitPublish) continue;  // its answer is on the way
+    c->mode = Connection::Mode::kCloseAfterWrite;
+    flush(c);
+  }
+  check_drained();
 }
 
 void Worker::check_drained() {

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <utility>
@@ -49,6 +50,9 @@ class Worker final : public FanoutTarget {
     std::vector<std::pair<std::shared_ptr<Channel>, FrameRef>> frames;
     std::vector<int> fds;
     std::vector<std::function<void()>> tasks;
+    // Taken after the frames of the same wake-up: an event published before SIGTERM must
+    // still reach the streams that drain then closes.
+    std::optional<int64_t> drain_timeout_ms;
     bool wake_pending = false;
   };
   struct Subscribers {
@@ -90,6 +94,7 @@ class Worker final : public FanoutTarget {
   void remove_subscriber(Connection* c);
   void heartbeat();
   void expire_requests();
+  void begin_drain(int64_t timeout_ms);
   void check_drained();
 
   const int index_;

@@ -32,8 +32,10 @@ std::string temp_path(const std::string& prefix, const std::string& suffix) {
 // caught in a thread the test never looks at) must fail the test even when its exit code
 // is never checked.
 void expect_no_sanitizer_report(const std::string& program, const std::string& output) {
-  for (const char* report : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
-                             "WARNING: ThreadSanitizer", ": runtime error: "}) {
+  // A crash under a sanitizer is reported as "ERROR: <Name>Sanitizer: SEGV" (DEADLYSIGNAL).
+  for (const char* report :
+       {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "WARNING: ThreadSanitizer",
+        "ERROR: ThreadSanitizer", ": runtime error: "}) {
     if (output.find(report) != std::string::npos) {
       ADD_FAILURE() << "sanitizer report from " << program << ":\n" << output;
       return;

@@ -172,7 +172,7 @@ channels: [{path: /s, history: 10, publish: true}]
   });
   for (int i = 0; i < kEvents; ++i) ASSERT_EQ(publish(gw.port(), "/s", payload).status, 200);
   reader.join();
-  EXPECT_EQ(received.load(), kEvents);
+  EXPECT_EQ(received.load(), kEvents) << gw.output();
   HttpResponse m = http_request(gw.port(), "GET", "/metrics");
   EXPECT_NE(m.body.find("ssegw_slow_subscriber_disconnects_total 1"), std::string::npos) << m.body;
   EXPECT_NE(m.body.find("ssegw_channel_subscribers{channel=\"/s\"} 1"), std::string::npos);
