@@ -222,7 +222,11 @@ void Gateway::stop_all_bridges() {
         }
       }
     }
-    for (RunningBridge& r : stopping) r.bridge->stop();
+    // In parallel: with a broker down each Kafka producer's stop waits out its own flush
+    // timeout, and one after another they would outlast systemd's TimeoutStopSec.
+    std::vector<std::thread> stoppers;
+    for (RunningBridge& r : stopping) stoppers.emplace_back([&r] { r.bridge->stop(); });
+    for (std::thread& t : stoppers) t.join();
   }
 }
 
