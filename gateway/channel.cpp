@@ -27,6 +27,7 @@ void Channel::update_options(const ChannelOptions& options) {
 PublishResult Channel::publish(Event event) {
   const int64_t now = wall_ms();
   std::lock_guard lock(mu_);
+  if (retired_) return PublishResult{false, {}, "channel was removed"};
   const uint64_t seq = ++seq_;
   if (event.id.empty()) event.id = std::to_string(id_base_ + seq);
   std::string bytes;
@@ -42,6 +43,12 @@ PublishResult Channel::publish(Event event) {
   for (ChannelTap* tap : taps_) tap->on_frame(frame);
   published_.fetch_add(1, std::memory_order_relaxed);
   return PublishResult{true, std::move(id), {}};
+}
+
+uint64_t Channel::retire() {
+  std::lock_guard lock(mu_);
+  retired_ = true;
+  return id_base_ + seq_;
 }
 
 std::optional<uint64_t> Channel::seq_for_id(std::string_view id) const {

@@ -106,8 +106,12 @@ class Channel : public std::enable_shared_from_this<Channel> {
   void update_options(const ChannelOptions& options);
 
   // Thread-safe. Assigns an id unless the event carries one (a source with its own ids,
-  // such as Kafka positions), frames it and fans it out.
+  // such as Kafka positions), frames it and fans it out. Fails once the channel is retired.
   PublishResult publish(Event event);
+
+  // The channel left the config: it publishes nothing more, and the number returned (the
+  // last id it issued) is where a channel later made for the same path starts its ids.
+  uint64_t retire();
 
   // Frames after last_event_id (everything retained if it is not held) plus the seq the
   // caller's live stream starts after. Empty id: nothing to replay.
@@ -159,6 +163,7 @@ class Channel : public std::enable_shared_from_this<Channel> {
   ChannelOptions options_;
   const uint64_t id_base_;
   uint64_t seq_ = 0;
+  bool retired_ = false;
   std::string newest_id_;
   ChannelHistory history_;
   std::vector<FanoutTarget*> targets_;

@@ -1,5 +1,6 @@
 #include "channel_directory.h"
 
+#include <algorithm>
 #include <set>
 
 namespace ssegw {
@@ -18,7 +19,7 @@ std::shared_ptr<Channel> ChannelDirectory::find_or_create(const std::string& pat
   if (dynamic_.size() >= max_dynamic) return nullptr;
   ChannelOptions options = defaults;
   options.path = path;
-  auto channel = std::make_shared<Channel>(std::move(options), id_base_, targets_);
+  auto channel = make_channel(std::move(options));
   channels_.emplace(path, channel);
   dynamic_.emplace(path, true);
   return channel;
@@ -32,7 +33,7 @@ std::vector<std::shared_ptr<Channel>> ChannelDirectory::apply(
     keep.insert(options.path);
     auto it = channels_.find(options.path);
     if (it == channels_.end()) {
-      channels_.emplace(options.path, std::make_shared<Channel>(options, id_base_, targets_));
+      channels_.emplace(options.path, make_channel(options));
     } else {
       it->second->update_options(options);
       dynamic_.erase(options.path);  // configured now, no longer counted as on-demand
@@ -41,6 +42,7 @@ std::vector<std::shared_ptr<Channel>> ChannelDirectory::apply(
   std::vector<std::shared_ptr<Channel>> removed;
   for (auto it = channels_.begin(); it != channels_.end();) {
     if (!keep.count(it->first) && !dynamic_.count(it->first)) {
+      retired_ids_[it->first] = it->second->retire();
       removed.push_back(it->second);
       it = channels_.erase(it);
     } else {
@@ -48,6 +50,13 @@ std::vector<std::shared_ptr<Channel>> ChannelDirectory::apply(
     }
   }
   return removed;
+}
+
+std::shared_ptr<Channel> ChannelDirectory::make_channel(ChannelOptions options) {
+  uint64_t base = id_base_;
+  if (auto it = retired_ids_.find(options.path); it != retired_ids_.end())
+    base = std::max(base, it->second);
+  return std::make_shared<Channel>(std::move(options), base, targets_);
 }
 
 std::vector<std::shared_ptr<Channel>> ChannelDirectory::all() const {

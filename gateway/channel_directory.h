@@ -33,6 +33,11 @@ class ChannelDirectory {
   const std::vector<FanoutTarget*> targets_;
   std::map<std::string, std::shared_ptr<Channel>> channels_;
   std::map<std::string, bool> dynamic_;  // path -> created on demand
+  // Last id issued by each removed channel: a channel re-added for the path by a later
+  // reload starts above it, so no id is ever issued twice for one path in a process.
+  std::map<std::string, uint64_t> retired_ids_;
+
+  std::shared_ptr<Channel> make_channel(ChannelOptions options);
 };
 
 }  // namespace ssegw

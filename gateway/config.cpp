@@ -1,6 +1,10 @@
 #include "config.h"
 
+#include <netdb.h>
+
+#include <cstring>
 #include <fstream>
+#include <memory>
 #include <set>
 #include <sstream>
 
@@ -9,11 +13,14 @@ namespace {
 
 constexpr const char* kReservedPaths[] = {"/healthz", "/readyz", "/metrics"};
 
-ListenAddress parse_listen_node(const ConfigNode& node) {
-  return parse_listen_address(node.str(), node.where());
+ListenAddress parse_listen_node(const ConfigNode& node, const ListenResolver& resolve) {
+  ListenAddress address = parse_listen_address(node.str(), node.where());
+  std::string error;
+  if (!resolve(address, error)) node.fail("cannot resolve host '" + address.host + "': " + error);
+  return address;
 }
 
-ServerConfig parse_server(const ConfigNode& node) {
+ServerConfig parse_server(const ConfigNode& node, const ListenResolver& resolve) {
   node.only_keys({"listen", "workers", "headers", "heartbeat", "max_connections", "cors_origins",
                   "cors_credentials", "max_body_bytes", "subscriber_queue_bytes",
                   "shutdown_timeout", "request_timeout", "log_level"});
@@ -22,10 +29,10 @@ ServerConfig parse_server(const ConfigNode& node) {
     server.listen.clear();
     if (listen->is_sequence()) {
       for (const ConfigNode& item : listen->items())
-        server.listen.push_back(parse_listen_node(item));
+        server.listen.push_back(parse_listen_node(item, resolve));
       if (server.listen.empty()) listen->fail("needs at least one address");
     } else {
-      server.listen.push_back(parse_listen_node(*listen));
+      server.listen.push_back(parse_listen_node(*listen, resolve));
     }
   }
   server.workers = static_cast<int>(node.int_or("workers", server.workers, 0, 256));
@@ -156,13 +163,14 @@ void check_bridge_paths(const ConfigNode& list, const std::vector<BridgeConfig>&
 }
 
 GatewayConfig parse_root(const YAML::Node& root, const std::string& file,
-                         const BridgeCatalog& catalog, const EnvLookup& env) {
+                         const BridgeCatalog& catalog, const EnvLookup& env,
+                         const ListenResolver& resolve) {
   ConfigNode top(root, file, "", &env);
   GatewayConfig config;
   config.file = file;
   if (top.is_null()) return config;
   top.only_keys({"server", "channels", "sources", "sinks"});
-  if (auto server = top.get("server")) config.server = parse_server(*server);
+  if (auto server = top.get("server")) config.server = parse_server(*server, resolve);
   if (auto channels = top.get("channels")) {
     for (const ConfigNode& item : channels->items()) parse_channel(item, catalog, config);
   }
@@ -208,8 +216,33 @@ ListenAddress parse_listen_address(const std::string& text, const std::string& w
   return ListenAddress{host, static_cast<uint16_t>(port)};
 }
 
+std::optional<SocketAddress> resolve_listen_address(const ListenAddress& address,
+                                                    std::string& error) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  const int rc =
+      getaddrinfo(address.host.c_str(), std::to_string(address.port).c_str(), &hints, &found);
+  if (rc != 0) {
+    error = gai_strerror(rc);
+    return std::nullopt;
+  }
+  std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owned(found, freeaddrinfo);
+  if (!found || found->ai_addrlen > sizeof(sockaddr_storage)) {
+    error = "no usable address";
+    return std::nullopt;
+  }
+  SocketAddress out;
+  std::memcpy(&out.storage, found->ai_addr, found->ai_addrlen);
+  out.length = found->ai_addrlen;
+  return out;
+}
+
 GatewayConfig load_config_text(const std::string& text, const std::string& file_name,
-                               const BridgeCatalog& catalog, const EnvLookup& env) {
+                               const BridgeCatalog& catalog, const EnvLookup& env,
+                               const ListenResolver& resolve) {
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -218,7 +251,8 @@ GatewayConfig load_config_text(const std::string& text, const std::string& file_
                       std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg);
   }
   try {
-    return parse_root(root, file_name, catalog, env);
+    check_unique_keys(root, file_name);
+    return parse_root(root, file_name, catalog, env, resolve);
   } catch (const YAML::Exception& e) {
     throw ConfigError(file_name + ":" + std::to_string(e.mark.line + 1) + ":" +
                       std::to_string(e.mark.column + 1) + ": " + e.msg);
@@ -226,12 +260,12 @@ GatewayConfig load_config_text(const std::string& text, const std::string& file_
 }
 
 GatewayConfig load_config_file(const std::string& path, const BridgeCatalog& catalog,
-                               const EnvLookup& env) {
+                               const EnvLookup& env, const ListenResolver& resolve) {
   std::ifstream in(path);
   if (!in) throw ConfigError(path + ": cannot open config file");
   std::ostringstream text;
   text << in.rdbuf();
-  return load_config_text(text.str(), path, catalog, env);
+  return load_config_text(text.str(), path, catalog, env, resolve);
 }
 
 }  // namespace ssegw

@@ -1,7 +1,11 @@
 #pragma once
 // The gateway's whole configuration, loaded and checked in one go from YAML.
+#include <sys/socket.h>
+
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +22,19 @@ struct ListenAddress {
 };
 // "127.0.0.1:8080", "[::1]:8080", ":8080" (all interfaces); throws ConfigError with `where`.
 ListenAddress parse_listen_address(const std::string& text, const std::string& where);
+
+// A listen address as bind() takes it.
+struct SocketAddress {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+};
+// Resolves the host with getaddrinfo (a numeric address or a name; the first answer wins),
+// so a name fails at load time rather than at bind. On failure `error` says why.
+std::optional<SocketAddress> resolve_listen_address(const ListenAddress& address,
+                                                    std::string& error);
+// Injectable so tests and the fuzzer need no DNS.
+using ListenResolver =
+    std::function<std::optional<SocketAddress>(const ListenAddress&, std::string&)>;
 
 struct ServerConfig {
   std::vector<ListenAddress> listen{{"127.0.0.1", 8080}};
@@ -45,10 +62,13 @@ struct GatewayConfig {
 };
 
 // Throws ConfigError ("file:line:col: key 'x.y': problem") on anything it does not fully
-// understand: unknown keys, wrong types, bad values, missing environment variables.
+// understand: unknown keys, duplicate keys, wrong types, bad values, missing environment
+// variables, listen hosts that do not resolve.
 GatewayConfig load_config_file(const std::string& path, const BridgeCatalog& catalog,
-                               const EnvLookup& env);
+                               const EnvLookup& env,
+                               const ListenResolver& resolve = resolve_listen_address);
 GatewayConfig load_config_text(const std::string& text, const std::string& file_name,
-                               const BridgeCatalog& catalog, const EnvLookup& env);
+                               const BridgeCatalog& catalog, const EnvLookup& env,
+                               const ListenResolver& resolve = resolve_listen_address);
 
 }  // namespace ssegw

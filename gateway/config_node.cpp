@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <set>
 #include <sstream>
 
 namespace ssegw {
@@ -30,19 +31,65 @@ std::optional<int64_t> parse_int(std::string_view text) {
   return value;
 }
 
-// Splits "15s" into 15 and "s".
-bool split_number_unit(const std::string& text, int64_t& number, std::string& unit) {
+// Splits "15s" into 15 and "s"; the number is empty when its digits do not fit in 64 bits.
+bool split_number_unit(const std::string& text, std::optional<int64_t>& number, std::string& unit) {
   size_t i = 0;
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
   if (i == 0) return false;
-  auto n = parse_int(std::string_view(text).substr(0, i));
-  if (!n) return false;
-  number = *n;
+  number = parse_int(std::string_view(text).substr(0, i));
   unit = trim(std::string_view(text).substr(i));
   return true;
 }
 
+// number * factor, or nullopt when the product does not fit: a huge size must not wrap to 0.
+std::optional<int64_t> scale(std::optional<int64_t> number, int64_t factor) {
+  int64_t product = 0;
+  if (!number || __builtin_mul_overflow(*number, factor, &product)) return std::nullopt;
+  return product;
+}
+
+// Durations end up in timevals and std::chrono nanoseconds; capping them here keeps every
+// later conversion from overflowing (this is about 292 years).
+constexpr int64_t kMaxDurationMs = INT64_MAX / 1'000'000;
+
+using MarkByKey = std::map<std::string, YAML::Mark>;
+
+std::string child_key(const std::string& parent, const std::string& name) {
+  return parent.empty() ? name : parent + "." + name;
+}
+
+// Aliases share nodes, so a document can reach one map many times (a "billion laughs"
+// file); containers already walked are skipped by their position in the text.
+void walk_unique_keys(const YAML::Node& node, const std::string& file, const std::string& key,
+                      std::set<std::pair<int, int>>& seen) {
+  if (!node.IsMap() && !node.IsSequence()) return;
+  const YAML::Mark mark = node.Mark();
+  if (!seen.insert({mark.line, mark.column}).second) return;
+  if (node.IsSequence()) {
+    for (size_t i = 0; i < node.size(); ++i)
+      walk_unique_keys(node[i], file, key + "[" + std::to_string(i) + "]", seen);
+    return;
+  }
+  MarkByKey first;
+  for (const auto& entry : node) {
+    if (!entry.first.IsScalar()) continue;  // complex keys are refused later as unknown keys
+    const std::string name = entry.first.Scalar();
+    const std::string path = child_key(key, name);
+    auto [it, fresh] = first.emplace(name, entry.first.Mark());
+    if (!fresh) {
+      ConfigNode at(entry.first, file, path, nullptr);
+      at.fail("duplicate key (first at line " + std::to_string(it->second.line + 1) + ")");
+    }
+    walk_unique_keys(entry.second, file, path, seen);
+  }
+}
+
 }  // namespace
+
+void check_unique_keys(const YAML::Node& root, const std::string& file) {
+  std::set<std::pair<int, int>> seen;
+  walk_unique_keys(root, file, "", seen);
+}
 
 EnvLookup process_env() {
   return [](const std::string& name) -> std::optional<std::string> {
@@ -181,28 +228,36 @@ bool ConfigNode::boolean() const {
 
 int64_t ConfigNode::duration_ms() const {
   const std::string text = str();
-  int64_t number = 0;
+  std::optional<int64_t> number;
   std::string unit;
   if (!split_number_unit(text, number, unit))
     fail("expected a duration like 15s, got \"" + text + "\"");
-  if (unit == "ms") return number;
-  if (unit.empty() || unit == "s") return number * 1000;
-  if (unit == "m" || unit == "min") return number * 60'000;
-  if (unit == "h") return number * 3'600'000;
-  fail("unknown duration unit '" + unit + "' (use ms, s, m or h)");
+  int64_t factor = 0;
+  if (unit == "ms") factor = 1;
+  if (unit.empty() || unit == "s") factor = 1000;
+  if (unit == "m" || unit == "min") factor = 60'000;
+  if (unit == "h") factor = 3'600'000;
+  if (factor == 0) fail("unknown duration unit '" + unit + "' (use ms, s, m or h)");
+  auto ms = scale(number, factor);
+  if (!ms || *ms > kMaxDurationMs) fail("duration \"" + text + "\" is too large");
+  return *ms;
 }
 
 int64_t ConfigNode::bytes() const {
   const std::string text = str();
-  int64_t number = 0;
+  std::optional<int64_t> number;
   std::string unit;
   if (!split_number_unit(text, number, unit))
     fail("expected a size like 1MiB, got \"" + text + "\"");
-  if (unit.empty() || unit == "B") return number;
-  if (unit == "k" || unit == "K" || unit == "KB" || unit == "KiB") return number << 10;
-  if (unit == "M" || unit == "MB" || unit == "MiB") return number << 20;
-  if (unit == "G" || unit == "GB" || unit == "GiB") return number << 30;
-  fail("unknown size unit '" + unit + "' (use B, KiB, MiB or GiB)");
+  int64_t factor = 0;
+  if (unit.empty() || unit == "B") factor = 1;
+  if (unit == "k" || unit == "K" || unit == "KB" || unit == "KiB") factor = int64_t{1} << 10;
+  if (unit == "M" || unit == "MB" || unit == "MiB") factor = int64_t{1} << 20;
+  if (unit == "G" || unit == "GB" || unit == "GiB") factor = int64_t{1} << 30;
+  if (factor == 0) fail("unknown size unit '" + unit + "' (use B, KiB, MiB or GiB)");
+  auto size = scale(number, factor);
+  if (!size) fail("size \"" + text + "\" is too large");
+  return *size;
 }
 
 std::map<std::string, std::string> ConfigNode::string_map() const {

@@ -24,6 +24,10 @@ EnvLookup process_env();
 // Replaces every {{ NAME }} in text; throws ConfigError naming `where` and the variable.
 std::string substitute_env(const std::string& text, const EnvLookup& env, const std::string& where);
 
+// yaml-cpp keeps the first of two equal keys in a map and drops the second without a word,
+// so a second `channels:` list would be ignored; this throws ConfigError naming both lines.
+void check_unique_keys(const YAML::Node& root, const std::string& file);
+
 class ConfigNode {
  public:
   ConfigNode(YAML::Node node, std::string file, std::string key, const EnvLookup* env);

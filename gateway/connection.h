@@ -21,9 +21,13 @@ struct Connection {
   int fd = -1;
   uint64_t id = 0;
   Mode mode = Mode::kRequest;
-  bool dirty = false;        // has output queued in this batch
-  bool write_armed = false;  // waiting for EV_WRITE
-  bool slow = false;         // over its queue bound: to be dropped after the batch
+  bool dirty = false;                   // has output queued in this batch
+  bool write_armed = false;             // waiting for EV_WRITE
+  bool slow = false;                    // over its queue bound: to be dropped after the batch
+  bool reading = false;                 // read_ev is added
+  bool input_pending = false;           // parsed requests remain in `in`: continue next loop turn
+  bool input_waits_for_output = false;  // requests wait in `in` until answers are written
+  bool continue_sent = false;           // "100 Continue" already sent for the request being read
   event read_ev{};
   event write_ev{};
   std::string in;  // request bytes not yet parsed; empty once streaming
@@ -35,6 +39,7 @@ struct Connection {
   size_t all_slot = 0;     // index in the worker's list of every connection
   size_t queue_limit = 0;  // output bytes beyond which the subscriber counts as slow
   int64_t last_write_ms = 0;
+  int64_t blocked_since_ms = 0;  // when the socket last stopped taking bytes (write_armed)
   int64_t request_start_ms = 0;  // when the request being read (or the keep-alive idle) began
   bool held = false;             // resuming from a ResumeProvider: live frames wait in `out`
   // The foreign Last-Event-ID of a subscriber resuming through a ResumeProvider: frames it

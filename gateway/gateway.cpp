@@ -11,15 +11,38 @@
 #include <set>
 #include <thread>
 
+#include "clock.h"
 #include "log.h"
 
 namespace ssegw {
 namespace {
 
+// Connections beyond max_connections (which counts streams) left for health checks,
+// metrics and publishes; each of them is bounded in time by request_timeout.
+constexpr int64_t kRequestReserve = 256;
+// How long accepting pauses when the process is out of descriptors, and how often that
+// is logged: retrying at once would spin a core and flood the log.
+constexpr int64_t kAcceptPauseMs = 100;
+constexpr int64_t kAcceptLogIntervalMs = 10'000;
+
 int worker_count(const ServerConfig& server) {
   if (server.workers > 0) return server.workers;
   unsigned cores = std::thread::hardware_concurrency();
   return cores == 0 ? 1 : static_cast<int>(cores);
+}
+
+// Appended piece by piece: GCC 12 at -O2 reports a false -Werror=restrict inside the
+// operator+ chain this used to be.
+std::string host_port(const char* host, uint16_t port, bool bracketed) {
+  const std::string port_text = std::to_string(port);
+  std::string out;
+  out.reserve(std::strlen(host) + port_text.size() + 3);
+  if (bracketed) out.push_back('[');
+  out.append(host);
+  if (bracketed) out.push_back(']');
+  out.push_back(':');
+  out.append(port_text);
+  return out;
 }
 
 std::string bound_address(evconnlistener* listener) {
@@ -32,30 +55,12 @@ std::string bound_address(evconnlistener* listener) {
     auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
     inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
     port = ntohs(a->sin6_port);
-    return "[" + std::string(host) + "]:" + std::to_string(port);
+    return host_port(host, port, true);
   }
   auto* a = reinterpret_cast<sockaddr_in*>(&ss);
   inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
   port = ntohs(a->sin_port);
-  return std::string(host) + ":" + std::to_string(port);
-}
-
-bool to_sockaddr(const ListenAddress& address, sockaddr_storage& ss, int& len) {
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
-  if (inet_pton(AF_INET, address.host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(address.port);
-    len = sizeof(sockaddr_in);
-    return true;
-  }
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
-  if (inet_pton(AF_INET6, address.host.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(address.port);
-    len = sizeof(sockaddr_in6);
-    return true;
-  }
-  return false;
+  return host_port(host, port, false);
 }
 
 bool same_bridge(const BridgeConfig& a, const BridgeConfig& b) {
@@ -90,25 +95,28 @@ Gateway::~Gateway() {
 
 bool Gateway::bind_listeners() {
   for (const ListenAddress& address : config_.server.listen) {
-    sockaddr_storage ss{};
-    int len = 0;
-    std::string text = address.text();
-    if (!to_sockaddr(address, ss, len)) {
-      log_error("listen host must be a numeric IPv4 or IPv6 address", {{"address", text}});
+    const std::string text = address.text();
+    std::string error;
+    std::optional<SocketAddress> resolved = resolve_listen_address(address, error);
+    if (!resolved) {
+      log_error("cannot resolve listen host", {{"address", text}, {"error", error}});
       return false;
     }
     auto on_accept = [](evconnlistener*, evutil_socket_t fd, sockaddr*, int, void* arg) {
       static_cast<Gateway*>(arg)->accept(fd);
     };
-    evconnlistener* listener =
-        evconnlistener_new_bind(base_.get(), on_accept, this,
-                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
-                                4096, reinterpret_cast<sockaddr*>(&ss), len);
+    evconnlistener* listener = evconnlistener_new_bind(
+        base_.get(), on_accept, this,
+        LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 4096,
+        reinterpret_cast<sockaddr*>(&resolved->storage), static_cast<int>(resolved->length));
     if (!listener) {
       log_error("cannot listen", {{"address", text},
                                   {"error", evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR())}});
       return false;
     }
+    evconnlistener_set_error_cb(listener, [](evconnlistener*, void* arg) {
+      static_cast<Gateway*>(arg)->pause_accepting(EVUTIL_SOCKET_ERROR());
+    });
     listeners_.emplace_back(listener);
     log_info("listening on " + bound_address(listener),
              {{"workers", std::to_string(workers_.size())}});
@@ -116,8 +124,35 @@ bool Gateway::bind_listeners() {
   return true;
 }
 
+void Gateway::pause_accepting(int error) {
+  metrics_.accept_pauses.fetch_add(1, std::memory_order_relaxed);
+  for (ListenerPtr& listener : listeners_) evconnlistener_disable(listener.get());
+  const int64_t now = mono_ms();
+  ++accept_errors_unlogged_;
+  if (!accept_error_logged_ms_ || now - *accept_error_logged_ms_ >= kAcceptLogIntervalMs) {
+    log_warn("accept failed; pausing new connections",
+             {{"error", evutil_socket_error_to_string(error)},
+              {"pause_ms", std::to_string(kAcceptPauseMs)},
+              {"times_since_last_log", std::to_string(accept_errors_unlogged_)}});
+    accept_error_logged_ms_ = now;
+    accept_errors_unlogged_ = 0;
+  }
+  if (!accept_resume_ev_) {
+    accept_resume_ev_.reset(evtimer_new(
+        base_.get(),
+        [](evutil_socket_t, short, void* arg) {
+          auto* self = static_cast<Gateway*>(arg);
+          for (ListenerPtr& listener : self->listeners_) evconnlistener_enable(listener.get());
+        },
+        this));
+  }
+  timeval pause{0, static_cast<suseconds_t>(kAcceptPauseMs * 1000)};
+  evtimer_add(accept_resume_ev_.get(), &pause);
+}
+
 void Gateway::accept(evutil_socket_t fd) {
-  if (metrics_.connections_open.load(std::memory_order_relaxed) >= config_.server.max_connections) {
+  if (metrics_.connections_open.load(std::memory_order_relaxed) >=
+      config_.server.max_connections + kRequestReserve) {
     static const char kBusy[] =
         "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 1\r\nConnection: "
         "close\r\n\r\n";
@@ -187,7 +222,11 @@ void Gateway::stop_all_bridges() {
         }
       }
     }
-    for (RunningBridge& r : stopping) r.bridge->stop();
+    // In parallel: with a broker down each Kafka producer's stop waits out its own flush
+    // timeout, and one after another they would outlast systemd's TimeoutStopSec.
+    std::vector<std::thread> stoppers;
+    for (RunningBridge& r : stopping) stoppers.emplace_back([&r] { r.bridge->stop(); });
+    for (std::thread& t : stoppers) t.join();
   }
 }
 

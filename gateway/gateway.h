@@ -50,6 +50,7 @@ class Gateway final : public StatusSource {
   void reload();
   void begin_shutdown();
   void accept(evutil_socket_t fd);
+  void pause_accepting(int error);
   void arm_signals();
   std::vector<NamedStatus> bridge_statuses() const;
 
@@ -66,6 +67,9 @@ class Gateway final : public StatusSource {
   std::vector<ListenerPtr> listeners_;
   std::vector<EventPtr> signal_events_;
   EventPtr watchdog_ev_;
+  EventPtr accept_resume_ev_;
+  std::optional<int64_t> accept_error_logged_ms_;
+  uint64_t accept_errors_unlogged_ = 0;
   size_t next_worker_ = 0;
   std::atomic<bool> stopping_{false};
   mutable std::mutex bridges_mu_;

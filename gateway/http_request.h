@@ -28,9 +28,12 @@ enum class ParseStatus { kIncomplete, kComplete, kError };
 
 struct ParseOutcome {
   ParseStatus status = ParseStatus::kIncomplete;
-  int error_status = 0;  // HTTP status to answer with on kError (400, 411, 413, 431, 501)
+  int error_status = 0;  // HTTP status to answer with on kError (400, 411, 413, 417, 431)
   std::string error;
   size_t consumed = 0;  // bytes of the input the complete request used
+  // kIncomplete with the head read and its body still to come, under Expect: 100-continue:
+  // the client waits for "100 Continue" before it sends the body.
+  bool expect_continue = false;
 };
 
 struct HttpLimits {
@@ -38,7 +41,8 @@ struct HttpLimits {
   size_t max_body_bytes = 1 << 20;
 };
 
-// Parses the request at the start of `input`; on kComplete fills `request`.
+// Parses the request at the start of `input`; on kComplete fills `request`. The cost is
+// bounded by the head limit and the body length, however long `input` is.
 ParseOutcome parse_http_request(std::string_view input, const HttpLimits& limits,
                                 HttpRequest& request);
 

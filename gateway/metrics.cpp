@@ -96,10 +96,21 @@ std::string render_prometheus(const Metrics& m, const ChannelDirectory& channels
   std::ostringstream out;
   counter(out, "ssegw_connections_accepted_total", "TCP connections accepted.",
           m.connections_accepted.load());
-  counter(out, "ssegw_connections_rejected_total", "Connections refused over max_connections.",
+  counter(out, "ssegw_connections_rejected_total",
+          "Connections refused at accept: over max_connections plus the reserve for requests.",
           m.connections_rejected.load());
   counter(out, "ssegw_connections_open", "Open client connections.",
           static_cast<uint64_t>(std::max<int64_t>(0, m.connections_open.load())), "gauge");
+  counter(out, "ssegw_streams_open", "Open SSE streams (what max_connections limits).",
+          static_cast<uint64_t>(std::max<int64_t>(0, m.streams_open.load())), "gauge");
+  counter(out, "ssegw_streams_rejected_total",
+          "Subscriptions refused with 503 over max_connections.", m.streams_rejected.load());
+  counter(out, "ssegw_write_timeouts_total",
+          "Connections closed because the peer did not read an answer within request_timeout.",
+          m.write_timeouts.load());
+  counter(out, "ssegw_accept_pauses_total",
+          "Times accepting paused because the process ran out of file descriptors.",
+          m.accept_pauses.load());
   counter(out, "ssegw_http_requests_total", "HTTP requests parsed.", m.requests.load());
   counter(out, "ssegw_subscriptions_total", "SSE subscriptions opened.", m.subscriptions.load());
   counter(out, "ssegw_events_delivered_total", "Events queued to subscribers (live and replayed).",

@@ -21,6 +21,11 @@ void OutputQueue::push(FrameRef frame) {
   frames_.push_back(std::move(frame));
 }
 
+size_t OutputQueue::bytes_behind_head() const {
+  if (head_ >= frames_.size()) return 0;
+  return bytes_ - (frames_[head_]->bytes().size() - head_offset_);
+}
+
 void OutputQueue::push_owned(std::string bytes) {
   if (bytes.empty()) return;
   push(FrameRef::adopt(new Frame(0, Event{}, std::move(bytes), 0)));

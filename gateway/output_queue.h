@@ -19,6 +19,9 @@ class OutputQueue {
   // Bytes that belong to this subscriber alone (response head, replay of a foreign event).
   void push_owned(std::string bytes);
   size_t bytes() const { return bytes_; }
+  // Bytes queued behind the frame being written: what says a subscriber is falling behind.
+  // A single frame larger than the queue bound is not the subscriber's fault.
+  size_t bytes_behind_head() const;
   bool empty() const { return bytes_ == 0; }
   // Writes as much as the socket takes; kDone when the queue emptied.
   WriteResult write_to(int fd, size_t* written);

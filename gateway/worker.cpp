@@ -13,7 +13,15 @@
 namespace ssegw {
 namespace {
 constexpr size_t kReadChunk = 16 * 1024;
-}
+// A connection's socket is not read while this much of its answers waits unsent: a client
+// that pipelines requests and never reads cannot make the gateway buffer without bound.
+constexpr size_t kMaxQueuedAnswerBytes = 64 * 1024;
+// Requests one connection may have handled per loop turn; the rest wait for the next turn
+// so that a client pipelining thousands of requests does not starve the others.
+constexpr int kMaxRequestsPerTurn = 32;
+// Reads a streaming subscriber may make per wake-up; what it sends is discarded anyway.
+constexpr int kMaxDiscardReads = 16;
+}  // namespace
 
 Worker::Worker(int index, std::shared_ptr<const ServerConfig> settings, Metrics& metrics,
                const StatusSource& status)
@@ -21,6 +29,7 @@ Worker::Worker(int index, std::shared_ptr<const ServerConfig> settings, Metrics&
   base_.reset(event_base_new());
   wake_ev_.reset(event_new(base_.get(), -1, 0, &Worker::on_wake, this));
   tick_ev_.reset(event_new(base_.get(), -1, EV_PERSIST, &Worker::on_tick, this));
+  input_turn_ev_.reset(evtimer_new(base_.get(), &Worker::on_input_turn, this));
   heartbeat_frame_ = FrameRef::adopt(new Frame(0, Event{}, ":\n", 0));
 }
 
@@ -93,17 +102,20 @@ void Worker::process_inbox() {
   std::vector<std::pair<std::shared_ptr<Channel>, FrameRef>> frames;
   std::vector<int> fds;
   std::vector<std::function<void()>> tasks;
+  std::optional<int64_t> drain_timeout_ms;
   {
     std::lock_guard lock(inbox_.mu);
     frames.swap(inbox_.frames);
     fds.swap(inbox_.fds);
     tasks.swap(inbox_.tasks);
+    drain_timeout_ms.swap(inbox_.drain_timeout_ms);
     inbox_.wake_pending = false;
   }
   for (int fd : fds) open_connection(fd);
   for (auto& task : tasks) task();
   for (const auto& [channel, frame] : frames) fan_out(channel, frame);
   flush_dirty();
+  if (drain_timeout_ms) begin_drain(*drain_timeout_ms);
 }
 
 void Worker::fan_out(const std::shared_ptr<Channel>& channel, const FrameRef& frame) {
@@ -127,7 +139,8 @@ void Worker::fan_out(const std::shared_ptr<Channel>& channel, const FrameRef& fr
 }
 
 void Worker::mark_dirty(Connection* c) {
-  if (c->out.bytes() > c->queue_limit && c->mode == Connection::Mode::kStream) c->slow = true;
+  if (c->out.bytes_behind_head() > c->queue_limit && c->mode == Connection::Mode::kStream)
+    c->slow = true;
   if (!c->dirty) {
     c->dirty = true;
     dirty_.push_back(c);
@@ -164,9 +177,19 @@ void Worker::flush(Connection* c) {
         event_del(&c->write_ev);
         c->write_armed = false;
       }
-      if (c->mode == Connection::Mode::kCloseAfterWrite) close_connection(c);
+      if (c->mode == Connection::Mode::kCloseAfterWrite) {
+        close_connection(c);
+      } else if (c->mode == Connection::Mode::kRequest) {
+        // Answers are out: take the next pipelined request and read the socket again.
+        update_reading(c);
+        if (c->input_waits_for_output) {
+          c->input_waits_for_output = false;
+          continue_input_next_turn(c);
+        }
+      }
       return;
     case WriteResult::kBlocked:
+      if (!c->write_armed || written > 0) c->blocked_since_ms = mono_ms();
       if (!c->write_armed) {
         event_add(&c->write_ev, nullptr);
         c->write_armed = true;
@@ -194,7 +217,7 @@ void Worker::open_connection(int fd) {
   c->request_start_ms = c->last_write_ms;
   event_assign(&c->read_ev, base_.get(), fd, EV_READ | EV_PERSIST, &Worker::on_read, c);
   event_assign(&c->write_ev, base_.get(), fd, EV_WRITE | EV_PERSIST, &Worker::on_write, c);
-  event_add(&c->read_ev, nullptr);
+  update_reading(c);
   c->all_slot = all_.size();
   all_.push_back(c);
 }
@@ -216,7 +239,7 @@ void Worker::on_write(evutil_socket_t, short, void* arg) {
 
 void Worker::read_and_discard(Connection* c) {
   char buf[4096];
-  while (true) {
+  for (int reads = 0; reads < kMaxDiscardReads; ++reads) {
     ssize_t n = ::recv(c->fd, buf, sizeof buf, 0);
     if (n > 0) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
@@ -228,12 +251,12 @@ void Worker::read_and_discard(Connection* c) {
 
 void Worker::read_request_bytes(Connection* c) {
   char buf[kReadChunk];
+  // Enough for one whole request; the parser answers 413/431 on what it has beyond that.
   const size_t cap = static_cast<size_t>(settings_->max_body_bytes) + 64 * 1024;
-  while (true) {
-    ssize_t n = ::recv(c->fd, buf, sizeof buf, 0);
+  while (c->in.size() < cap) {
+    ssize_t n = ::recv(c->fd, buf, std::min(sizeof buf, cap - c->in.size()), 0);
     if (n > 0) {
       c->in.append(buf, static_cast<size_t>(n));
-      if (c->in.size() > cap) break;  // the parser answers 413/431 on what it has
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
@@ -244,28 +267,100 @@ void Worker::read_request_bytes(Connection* c) {
   if (c->mode == Connection::Mode::kRequest) process_requests(c);
 }
 
+// Parses from an offset and compacts the buffer once at the end: erasing each request from
+// the front would make a long pipelined burst cost quadratic time.
 void Worker::process_requests(Connection* c) {
   HttpLimits limits;
   limits.max_body_bytes = static_cast<size_t>(settings_->max_body_bytes);
-  while (c->mode == Connection::Mode::kRequest && !c->in.empty()) {
-    HttpRequest request;
-    ParseOutcome outcome = parse_http_request(c->in, limits, request);
-    if (outcome.status == ParseStatus::kIncomplete) break;
-    if (outcome.status == ParseStatus::kError) {
-      // The head may be complete (413): a page from an allowed origin can then read the answer.
-      HeaderList headers = cors_headers(request, *settings_);
-      headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
-      c->out.push_owned(build_response(outcome.error_status, headers, outcome.error + "\n", false));
-      c->mode = Connection::Mode::kCloseAfterWrite;
-      c->in.clear();
+  size_t pos = 0;
+  int handled = 0;
+  while (c->mode == Connection::Mode::kRequest && pos < c->in.size()) {
+    if (c->out.bytes() >= kMaxQueuedAnswerBytes) {
+      c->input_waits_for_output = true;
       break;
     }
-    c->in.erase(0, outcome.consumed);
+    if (handled == kMaxRequestsPerTurn) {
+      continue_input_next_turn(c);
+      break;
+    }
+    HttpRequest request;
+    ParseOutcome outcome = parse_http_request(std::string_view(c->in).substr(pos), limits, request);
+    if (!answer_parse_result(c, outcome, request)) break;
+    pos += outcome.consumed;
+    ++handled;
+    c->continue_sent = false;
     c->request_start_ms = mono_ms();
     metrics_.requests.fetch_add(1, std::memory_order_relaxed);
     handle(c, request);
   }
+  c->in.erase(0, std::min(pos, c->in.size()));
+  update_reading(c);
   flush(c);
+}
+
+// False when no complete request is there to handle: it is incomplete, or it was answered
+// with an error and the connection is to close.
+bool Worker::answer_parse_result(Connection* c, const ParseOutcome& outcome,
+                                 const HttpRequest& request) {
+  if (outcome.status == ParseStatus::kComplete) return true;
+  if (outcome.status == ParseStatus::kIncomplete) {
+    if (outcome.expect_continue && !c->continue_sent) {
+      c->out.push_owned("HTTP/1.1 100 Continue\r\n\r\n");
+      c->continue_sent = true;
+    }
+    return false;
+  }
+  // The head may be complete (413): a page from an allowed origin can then read the answer.
+  HeaderList headers = cors_headers(request, *settings_);
+  headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
+  c->out.push_owned(build_response(outcome.error_status, headers, outcome.error + "\n", false));
+  c->mode = Connection::Mode::kCloseAfterWrite;
+  c->in.clear();
+  return false;
+}
+
+// Request connections read only while their answers are flowing and their buffer has room;
+// streams and closing connections read (and discard) to notice the peer going away.
+void Worker::update_reading(Connection* c) {
+  bool want = true;
+  if (c->mode == Connection::Mode::kAwaitPublish) want = false;
+  if (c->mode == Connection::Mode::kRequest) {
+    const size_t cap = static_cast<size_t>(settings_->max_body_bytes) + 64 * 1024;
+    want = c->out.bytes() < kMaxQueuedAnswerBytes && c->in.size() < cap;
+  }
+  if (want == c->reading) return;
+  if (want) {
+    event_add(&c->read_ev, nullptr);
+  } else {
+    event_del(&c->read_ev);
+  }
+  c->reading = want;
+}
+
+// Continues on a zero timer rather than event_active: libevent runs events activated during
+// a pass in that same pass, so a flooding client could keep the loop from polling others.
+void Worker::continue_input_next_turn(Connection* c) {
+  if (c->input_pending) return;
+  c->input_pending = true;
+  input_pending_.push_back(c);
+  if (input_pending_.size() == 1) {
+    timeval now{0, 0};
+    evtimer_add(input_turn_ev_.get(), &now);
+  }
+}
+
+void Worker::on_input_turn(evutil_socket_t, short, void* arg) {
+  static_cast<Worker*>(arg)->run_input_turn();
+}
+
+void Worker::run_input_turn() {
+  std::vector<Connection*> batch;
+  batch.swap(input_pending_);
+  for (Connection* c : batch) c->input_pending = false;
+  // A turn only ever closes its own connection, so the rest of the batch stays valid.
+  for (Connection* c : batch) {
+    if (c->mode == Connection::Mode::kRequest) process_requests(c);
+  }
 }
 
 void Worker::handle(Connection* c, const HttpRequest& request) {
@@ -276,12 +371,28 @@ void Worker::handle(Connection* c, const HttpRequest& request) {
       if (!action.keep_alive) c->mode = Connection::Mode::kCloseAfterWrite;
       return;
     case RouteAction::Kind::kSubscribe:
-      subscribe(c, action);
+      if (admit_stream(c, action)) subscribe(c, action);
       return;
     case RouteAction::Kind::kPublish:
       publish(c, action);
       return;
   }
+}
+
+// max_connections counts streams only, so that at the limit health checks, metrics and
+// publishes are still answered; other connections are bounded by the accept reserve and by
+// request_timeout.
+bool Worker::admit_stream(Connection* c, const RouteAction& action) {
+  if (metrics_.streams_open.fetch_add(1, std::memory_order_relaxed) < settings_->max_connections)
+    return true;
+  metrics_.streams_open.fetch_sub(1, std::memory_order_relaxed);
+  metrics_.streams_rejected.fetch_add(1, std::memory_order_relaxed);
+  HeaderList headers = action.headers;
+  headers.emplace_back("Retry-After", "1");
+  headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
+  c->out.push_owned(build_response(503, headers, "too many streams\n", false));
+  c->mode = Connection::Mode::kCloseAfterWrite;
+  return false;
 }
 
 void Worker::subscribe(Connection* c, RouteAction& action) {
@@ -420,6 +531,7 @@ void Worker::remove_subscriber(Connection* c) {
     if (list.empty()) subscribers_.erase(it);
   }
   c->channel->subscribers().fetch_sub(1, std::memory_order_relaxed);
+  metrics_.streams_open.fetch_sub(1, std::memory_order_relaxed);
   c->channel.reset();
 }
 
@@ -435,6 +547,7 @@ void Worker::close_connection(Connection* c) {
   all_.pop_back();
   metrics_.connections_open.fetch_sub(1, std::memory_order_relaxed);
   if (c->dirty) std::erase(dirty_, c);
+  if (c->input_pending) std::erase(input_pending_, c);
   delete c;
   check_drained();
 }
@@ -450,11 +563,19 @@ void Worker::on_tick(evutil_socket_t, short, void* arg) {
 void Worker::expire_requests() {
   const int64_t now = mono_ms();
   std::vector<Connection*> expired;
+  std::vector<Connection*> unread;
   for (Connection* c : all_) {
     if (c->mode == Connection::Mode::kRequest && c->out.empty() &&
         now - c->request_start_ms > settings_->request_timeout_ms) {
       expired.push_back(c);
+    } else if (c->mode != Connection::Mode::kStream && c->write_armed &&
+               now - c->blocked_since_ms > settings_->request_timeout_ms) {
+      unread.push_back(c);  // its answers sit unread: it only holds memory and a descriptor
     }
+  }
+  for (Connection* c : unread) {
+    metrics_.write_timeouts.fetch_add(1, std::memory_order_relaxed);
+    close_connection(c);
   }
   for (Connection* c : expired) {
     if (c->in.empty()) {
@@ -486,24 +607,29 @@ void Worker::heartbeat() {
 }
 
 void Worker::drain(int64_t timeout_ms) {
-  post([this, timeout_ms] {
-    draining_ = true;
-    drain_deadline_ev_.reset(evtimer_new(
-        base_.get(),
-        [](evutil_socket_t, short, void* arg) {
-          event_base_loopexit(static_cast<Worker*>(arg)->base_.get(), nullptr);
-        },
-        this));
-    timeval tv{static_cast<time_t>(timeout_ms / 1000),
-               static_cast<suseconds_t>((timeout_ms % 1000) * 1000)};
-    evtimer_add(drain_deadline_ev_.get(), &tv);
-    for (Connection* c : std::vector<Connection*>(all_)) {
-      if (c->mode == Connection::Mode::kAwaitPublish) continue;  // its answer is on the way
-      c->mode = Connection::Mode::kCloseAfterWrite;
-      flush(c);
-    }
-    check_drained();
-  });
+  std::lock_guard lock(inbox_.mu);
+  inbox_.drain_timeout_ms = timeout_ms;
+  wake();
+}
+
+void Worker::begin_drain(int64_t timeout_ms) {
+  if (draining_) return;
+  draining_ = true;
+  drain_deadline_ev_.reset(evtimer_new(
+      base_.get(),
+      [](evutil_socket_t, short, void* arg) {
+        event_base_loopexit(static_cast<Worker*>(arg)->base_.get(), nullptr);
+      },
+      this));
+  timeval tv{static_cast<time_t>(timeout_ms / 1000),
+             static_cast<suseconds_t>((timeout_ms % 1000) * 1000)};
+  evtimer_add(drain_deadline_ev_.get(), &tv);
+  for (Connection* c : std::vector<Connection*>(all_)) {
+    if (c->mode == Connection::Mode::kAwaitPublish) continue;  // its answer is on the way
+    c->mode = Connection::Mode::kCloseAfterWrite;
+    flush(c);
+  }
+  check_drained();
 }
 
 void Worker::check_drained() {

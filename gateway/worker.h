@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <utility>
@@ -49,6 +50,9 @@ class Worker final : public FanoutTarget {
     std::vector<std::pair<std::shared_ptr<Channel>, FrameRef>> frames;
     std::vector<int> fds;
     std::vector<std::function<void()>> tasks;
+    // Taken after the frames of the same wake-up: an event published before SIGTERM must
+    // still reach the streams that drain then closes.
+    std::optional<int64_t> drain_timeout_ms;
     bool wake_pending = false;
   };
   struct Subscribers {
@@ -60,6 +64,7 @@ class Worker final : public FanoutTarget {
   static void on_read(evutil_socket_t, short, void* arg);
   static void on_write(evutil_socket_t, short, void* arg);
   static void on_tick(evutil_socket_t, short, void* arg);
+  static void on_input_turn(evutil_socket_t, short, void* arg);
 
   void wake();
   void process_inbox();
@@ -67,6 +72,11 @@ class Worker final : public FanoutTarget {
   void read_request_bytes(Connection* c);
   void read_and_discard(Connection* c);
   void process_requests(Connection* c);
+  bool answer_parse_result(Connection* c, const ParseOutcome& outcome, const HttpRequest& request);
+  void update_reading(Connection* c);
+  void continue_input_next_turn(Connection* c);
+  void run_input_turn();
+  bool admit_stream(Connection* c, const RouteAction& action);
   void handle(Connection* c, const HttpRequest& request);
   void subscribe(Connection* c, RouteAction& action);
   void start_resume(Connection* c, ResumeProvider* provider, const std::string& last_id,
@@ -84,6 +94,7 @@ class Worker final : public FanoutTarget {
   void remove_subscriber(Connection* c);
   void heartbeat();
   void expire_requests();
+  void begin_drain(int64_t timeout_ms);
   void check_drained();
 
   const int index_;
@@ -95,6 +106,7 @@ class Worker final : public FanoutTarget {
   EventPtr wake_ev_;
   EventPtr tick_ev_;
   EventPtr drain_deadline_ev_;
+  EventPtr input_turn_ev_;
   std::thread thread_;
   Inbox inbox_;
 
@@ -103,6 +115,7 @@ class Worker final : public FanoutTarget {
   std::unordered_map<Channel*, Subscribers> subscribers_;
   std::unordered_map<uint64_t, Connection*> waiting_;  // publish acks and resumes in flight
   std::vector<Connection*> dirty_;
+  std::vector<Connection*> input_pending_;  // requests left in their buffers for the next turn
   FrameRef heartbeat_frame_;
   uint64_t next_id_ = 1;
   bool draining_ = false;

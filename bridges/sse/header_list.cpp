@@ -3,14 +3,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include "gateway/text.h"
+
 namespace ssegw::sse {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 // RFC 9110 token characters.
 bool is_token(std::string_view s) {
@@ -45,23 +41,23 @@ std::string header_problem(const std::string& name, const std::string& value) {
 
 std::optional<HeaderList> parse_header_list(std::string_view text, std::string* error) {
   HeaderList out;
-  if (trim(text).empty()) return out;
+  if (trim_space(text).empty()) return out;
   size_t index = 0;
   size_t pos = 0;
   while (pos <= text.size()) {
     size_t comma = text.find(',', pos);
     if (comma == std::string_view::npos) comma = text.size();
-    const std::string_view pair = trim(text.substr(pos, comma - pos));
+    const std::string_view pair = trim_space(text.substr(pos, comma - pos));
     ++index;
     const size_t colon = pair.find(':');
-    const std::string name(trim(pair.substr(0, colon)));
+    const std::string name(trim_space(pair.substr(0, colon)));
     const std::string where =
         "header pair " + std::to_string(index) + " \"" + std::string(pair) + "\"";
     if (colon == std::string_view::npos || name.empty()) {
       if (error) *error = where + " is not 'Key: value'";
       return std::nullopt;
     }
-    const std::string value(trim(pair.substr(colon + 1)));
+    const std::string value(trim_space(pair.substr(colon + 1)));
     const std::string problem = header_problem(name, value);
     if (!problem.empty()) {
       if (error) *error = where + ": " + problem;

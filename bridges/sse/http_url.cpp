@@ -5,15 +5,10 @@
 #include <charconv>
 #include <vector>
 
+#include "gateway/text.h"
+
 namespace ssegw::sse {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 bool set_error(std::string* error, const std::string& text) {
   if (error) *error = text;
@@ -41,7 +36,7 @@ bool parse_authority(std::string_view authority, HttpUrl& url, std::string* erro
     }
   } else {
     const size_t colon = authority.rfind(':');
-    url.host = lower(authority.substr(0, colon));
+    url.host = ascii_lower(authority.substr(0, colon));
     if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
   }
   if (url.host.empty()) return set_error(error, "missing host");
@@ -110,7 +105,7 @@ std::optional<HttpUrl> parse_http_url(std::string_view text, std::string* error)
     set_error(error, "expected an http:// or https:// URL");
     return std::nullopt;
   }
-  const std::string scheme = lower(text.substr(0, scheme_end));
+  const std::string scheme = ascii_lower(text.substr(0, scheme_end));
   if (scheme == "https") {
     url.tls = true;
   } else if (scheme != "http") {

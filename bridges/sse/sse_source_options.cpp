@@ -5,15 +5,10 @@
 #include <stdexcept>
 
 #include "bridges/sse/sse_source.h"
+#include "gateway/text.h"
 
 namespace ssegw::sse {
 namespace {
-
-std::string trim(const std::string& s) {
-  const size_t b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
 
 HeaderList read_headers(const ConfigNode& node) {
   HeaderList out;
@@ -47,7 +42,7 @@ std::set<std::string> read_events(const ConfigNode& node) {
     while (pos <= text.size()) {
       size_t comma = text.find(',', pos);
       if (comma == std::string::npos) comma = text.size();
-      names.push_back(trim(text.substr(pos, comma - pos)));
+      names.emplace_back(trim_ows(std::string_view(text).substr(pos, comma - pos)));
       pos = comma + 1;
     }
   } else {

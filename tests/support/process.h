@@ -17,7 +17,8 @@ class ChildProcess {
   ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> env = {});
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
-  ~ChildProcess();  // SIGKILL and reap if still running
+  // SIGKILL and reap if still running; a sanitizer report in the output fails the test.
+  ~ChildProcess();
 
   pid_t pid() const { return pid_; }
   void signal(int sig) const;
@@ -29,6 +30,7 @@ class ChildProcess {
   bool wait_for_output(const std::string& needle, std::chrono::milliseconds timeout) const;
 
  private:
+  std::string program_;
   pid_t pid_ = -1;
   bool reaped_ = false;
   std::string log_path_;
@@ -50,6 +52,9 @@ class TempFile {
 std::string gateway_binary();
 std::string source_dir();
 std::string build_dir();
+
+// The port of the first "listening on HOST:PORT" line in a gateway's output, if any yet.
+std::optional<uint16_t> listening_port(const std::string& output);
 
 // A TCP port on 127.0.0.1 that was free a moment ago.
 uint16_t free_port();

@@ -38,6 +38,61 @@ TEST(Lifecycle, CheckConfig) {
   EXPECT_NE(ko.output().find("channels[0].path"), std::string::npos) << ko.output();
 }
 
+// --check-config on `config`: the exit code and what the gateway printed.
+std::pair<int, std::string> check_config(const TempFile& config) {
+  ChildProcess check({gateway_binary(), "--config", config.path(), "--check-config"});
+  auto status = check.wait_exit(10s);
+  EXPECT_TRUE(status && WIFEXITED(*status)) << check.output();
+  return {status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, check.output()};
+}
+
+TEST(Lifecycle, CheckConfigRefusesDuplicateKeys) {
+  TempFile config("channels:\n  - path: /a\nchannels:\n  - path: /b\n");
+  auto [code, out] = check_config(config);
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(out.find(config.path() + ":3:1: key 'channels': duplicate key (first at line 1)"),
+            std::string::npos)
+      << out;
+}
+
+TEST(Lifecycle, CheckConfigRefusesOverflowingSizesAndDurations) {
+  TempFile size("server:\n  max_body_bytes: 17179869184GiB\n");
+  auto [size_code, size_out] = check_config(size);
+  EXPECT_EQ(size_code, 1);
+  EXPECT_NE(size_out.find(size.path() + ":2:19: key 'server.max_body_bytes'"), std::string::npos)
+      << size_out;
+  TempFile duration("server:\n  heartbeat: 9999999999999999h\n");
+  auto [duration_code, duration_out] = check_config(duration);
+  EXPECT_EQ(duration_code, 1);
+  EXPECT_NE(duration_out.find(duration.path() + ":2:14: key 'server.heartbeat'"), std::string::npos)
+      << duration_out;
+}
+
+TEST(Lifecycle, UnresolvableListenHostFailsCheckAndStartup) {
+  // .invalid never resolves (RFC 6761).
+  TempFile config("server:\n  listen:\n    - no-such-host.invalid:8080\n");
+  const std::string expected = config.path() + ":3:7: key 'server.listen[0]': cannot resolve";
+  auto [code, out] = check_config(config);
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(out.find(expected), std::string::npos) << out;
+  ChildProcess gw({gateway_binary(), "--config", config.path()});
+  auto status = gw.wait_exit(10s);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) != 0);
+  EXPECT_NE(gw.output().find(expected), std::string::npos) << gw.output();
+}
+
+TEST(Lifecycle, ListenHostNameIsResolvedAndTheBoundAddressLogged) {
+  GatewayProcess gw("channels: [{path: /e}]\n", {"--listen", "localhost:0"});
+  EXPECT_NE(gw.output().find("listening on 127.0.0.1:" + std::to_string(gw.port())),
+            std::string::npos)
+      << gw.output();
+  gw.process().signal(SIGTERM);
+  auto status = gw.process().wait_exit(10s);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << gw.output();
+}
+
 TEST(Lifecycle, DefaultConfigIsValid) {
   ChildProcess ok(
       {gateway_binary(), "--config", source_dir() + "/conf/gateway.yaml", "--check-config"});

@@ -181,12 +181,7 @@ TEST(Ids, UniqueAndGrowingAcrossRestarts) {
   EXPECT_LT(std::stoull(first), std::stoull(second));
 }
 
-TEST(Connections, OverMaxConnectionsGet503) {
-  GatewayProcess gw("server: {max_connections: 3}\nchannels: [{path: /e}]\n");
-  SseClient a(gw.port(), "/e"), b(gw.port(), "/e"), c(gw.port(), "/e");
-  ASSERT_EQ(c.status(), 200);
-  EXPECT_EQ(http_request(gw.port(), "GET", "/healthz").status, 503);
-}
+// Over max_connections: see Hardening.MaxConnectionsCountsStreamsAndKeepsRoomForRequests.
 
 }  // namespace
 }  // namespace ssegw::testing

@@ -190,6 +190,19 @@ TEST(ChannelDirectory, ApplyKeepsUnchangedChannelsAndTheirHistory) {
   EXPECT_EQ(dir.find("/b"), nullptr);
 }
 
+TEST(ChannelDirectory, ARemovedAndReAddedChannelNeverReissuesAnId) {
+  ChannelDirectory dir(kBase, {});
+  dir.apply({ChannelOptions{"/a"}});
+  auto old = dir.find("/a");
+  old->publish(ev("1"));
+  const std::string last = old->publish(ev("2")).id;
+  dir.apply({});
+  EXPECT_FALSE(old->publish(ev("late")).ok) << "a removed channel must not issue ids";
+  dir.apply({ChannelOptions{"/a"}});
+  const std::string next = dir.find("/a")->publish(ev("3")).id;
+  EXPECT_GT(std::stoull(next), std::stoull(last));
+}
+
 TEST(ChannelDirectory, OnDemandChannelsAreLimited) {
   ChannelDirectory dir(kBase, {});
   ChannelOptions defaults;

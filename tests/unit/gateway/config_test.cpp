@@ -196,6 +196,81 @@ TEST(Config, ListenAddressForms) {
   EXPECT_THROW(parse_listen_address("127.0.0.1:8x", "w"), ConfigError);
 }
 
+TEST(Config, DuplicateTopLevelKeyNamesBothLines) {
+  std::string err =
+      error_of("channels:\n  - path: /a\nserver:\n  workers: 1\nchannels:\n  - path: /b\n");
+  EXPECT_NE(err.find("gw.yaml:5:1: key 'channels': duplicate key (first at line 1)"),
+            std::string::npos)
+      << err;
+}
+
+TEST(Config, DuplicateNestedKeysAreFoundInListsAndFlowMaps) {
+  std::string err = error_of("channels:\n  - path: /a\n    history: 3\n    history: 4\n");
+  EXPECT_NE(err.find("gw.yaml:4:5: key 'channels[0].history': duplicate key (first at line 3)"),
+            std::string::npos)
+      << err;
+  err = error_of("server: {workers: 1, headers: {X-A: a, X-A: b}}\n");
+  EXPECT_NE(err.find("key 'server.headers.X-A': duplicate key"), std::string::npos) << err;
+}
+
+TEST(Config, AliasesAreWalkedOnce) {
+  // Nine levels of nine aliases would be 9^9 maps if each alias were walked again.
+  std::string yaml = "x0: &a0 {k: v}\n";
+  for (int i = 1; i < 9; ++i) {
+    std::string prev = "*a" + std::to_string(i - 1);
+    yaml += "x" + std::to_string(i) + ": &a" + std::to_string(i) + " [" + prev;
+    for (int j = 1; j < 9; ++j) yaml += ", " + prev;
+    yaml += "]\n";
+  }
+  std::string err = error_of(yaml);
+  EXPECT_NE(err.find("unknown key"), std::string::npos) << err;
+}
+
+TEST(Config, OverflowingSizesAndDurationsAreErrors) {
+  std::string err = error_of("server:\n  max_body_bytes: 17179869184GiB\n");
+  EXPECT_NE(err.find("gw.yaml:2:19: key 'server.max_body_bytes'"), std::string::npos) << err;
+  EXPECT_NE(err.find("too large"), std::string::npos) << err;
+  err = error_of("server:\n  heartbeat: 9999999999999999h\n");
+  EXPECT_NE(err.find("gw.yaml:2:14: key 'server.heartbeat'"), std::string::npos) << err;
+  EXPECT_NE(err.find("too large"), std::string::npos) << err;
+  err = error_of("server: {shutdown_timeout: 99999999999999999999999ms}");
+  EXPECT_NE(err.find("too large"), std::string::npos) << err;
+  EXPECT_EQ(load("server: {max_body_bytes: 8GiB}").server.max_body_bytes, int64_t{8} << 30);
+  EXPECT_EQ(load("server: {heartbeat: 1000h}").server.heartbeat_ms, int64_t{3'600'000'000});
+}
+
+ListenResolver refuse_names() {
+  return [](const ListenAddress& address, std::string& error) -> std::optional<SocketAddress> {
+    if (address.host.find_first_of("abcdefghijklmnopqrstuvwxyz") == std::string::npos)
+      return resolve_listen_address(address, error);
+    error = "Name or service not known";
+    return std::nullopt;
+  };
+}
+
+TEST(Config, UnresolvableListenHostNamesTheItem) {
+  try {
+    load_config_text("server:\n  listen:\n    - gw.invalid:8080\n", "gw.yaml", test_catalog(),
+                     fake_env({}), refuse_names());
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  "gw.yaml:3:7: key 'server.listen[0]': cannot resolve host 'gw.invalid'"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Config, ListenHostNamesResolve) {
+  std::string error;
+  auto v4 = resolve_listen_address({"localhost", 8080}, error);
+  ASSERT_TRUE(v4) << error;
+  EXPECT_GT(v4->length, 0u);
+  auto v6 = resolve_listen_address({"::1", 80}, error);
+  ASSERT_TRUE(v6) << error;
+  EXPECT_EQ(v6->storage.ss_family, AF_INET6);
+}
+
 TEST(Config, MissingFileIsAnError) {
   try {
     load_config_file("/nonexistent/gw.yaml", test_catalog(), fake_env({}));

@@ -64,6 +64,16 @@ TEST(OutputQueue, PartialWritesResumeMidFrame) {
   close(sv[1]);
 }
 
+TEST(OutputQueue, BytesBehindHeadLeaveOutTheFrameBeingWritten) {
+  OutputQueue q;
+  EXPECT_EQ(q.bytes_behind_head(), 0u);
+  q.push(frame(std::string(1000, 'a')));
+  EXPECT_EQ(q.bytes_behind_head(), 0u);  // one large frame alone is never "behind"
+  q.push(frame("bcd"));
+  EXPECT_EQ(q.bytes(), 1003u);
+  EXPECT_EQ(q.bytes_behind_head(), 3u);
+}
+
 TEST(OutputQueue, ClosedPeerIsAnError) {
   int sv[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);

@@ -1,4 +1,5 @@
-// sse-gateway: command line, process limits and the gateway's lifetime.
+// sse-gateway: command line, process limits and the gateway's lifetime. The composition
+// root: the only place that sees both the core (gateway/) and the bridges it is given.
 #include <event2/thread.h>
 #include <signal.h>
 #include <sys/resource.h>
