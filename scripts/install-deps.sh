@@ -8,6 +8,7 @@ packages=(
   libevent-dev libssl-dev libyaml-cpp-dev librdkafka-dev libpaho-mqttpp-dev libpaho-mqtt-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   mosquitto mosquitto-clients kcat chromium iproute2 procps
+  clang libclang-rt-14-dev  # the fuzz build (scripts/fuzz.sh): libFuzzer and its sanitizers
 )
 # A machine may already carry its own Node.js, Java or Maven; only add Debian's when absent.
 command -v node >/dev/null || packages+=(nodejs)

@@ -1,19 +1,49 @@
 #!/usr/bin/env bash
 # The whole test suite: installs dependencies, builds, runs every test (starting a real Kafka
-# broker and a real Mosquitto broker through CTest fixtures), then the unit tests again
-# under AddressSanitizer and UndefinedBehaviorSanitizer.
+# broker and a real Mosquitto broker through CTest fixtures), then the hardening stages:
+# ThreadSanitizer over unit+core+sse, ASan+UBSan over unit and integration suites, and every
+# fuzz target for 60 s. Each stage runs even when an earlier one failed; the exit status is
+# non-zero if any failed, and a closing table gives each stage's result, time and ctest tail.
+#   SSEGW_SKIP_SANITIZERS=1  skip the TSan and ASan stages
+#   SSEGW_SKIP_FUZZ=1        skip the fuzz stage (SSEGW_FUZZ_SECONDS sets its length)
+#   SSEGW_ASAN_LABELS        ctest labels for ASan (default unit|core|sse)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh -DSSEGW_BUILD_TESTS=ON -DSSEGW_BUILD_BENCH=ON
 
 status=0
-(cd build && ctest --output-on-failure --timeout 600 -j2) || status=$?
+report=()
+logs=$(mktemp -d /tmp/ssegw-test-XXXXXX)
+
+# run_stage NAME COMMAND...: runs it with its output shown and kept, records pass/fail, the
+# time taken and ctest's closing lines (or the fuzz summary) for the table at the end.
+run_stage() {
+  local name=$1
+  shift
+  local log="$logs/$name.log" start=$SECONDS rc=0
+  echo "=== stage $name: $*"
+  "$@" 2>&1 | tee "$log" || rc=$?
+  local took=$((SECONDS - start))
+  [ "$rc" -ne 0 ] && status=1
+  report+=("$(printf '%-10s %-6s %4dm%02ds' "$name" "$([ "$rc" -eq 0 ] && echo ok || echo FAILED)" \
+    $((took / 60)) $((took % 60)))")
+  report+=("$(grep -E 'tests passed|tests failed|Total Test time|^[a-z_]+ +[0-9?]+ runs|FAILED \(exit' "$log" |
+    sed 's/^/    /' || true)")
+}
+
+ctest_main() { (cd build && ctest --output-on-failure --timeout 600 -j2); }
+run_stage main ctest_main
 
 if [ "${SSEGW_SKIP_SANITIZERS:-0}" != 1 ]; then
-  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSSEGW_SANITIZE=ON -DSSEGW_BUILD_BENCH=OFF
-  cmake --build build-asan -j"$(nproc)" --target unit_tests
-  (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest --output-on-failure -L unit -j2) || status=$?
+  run_stage tsan bash scripts/sanitize.sh thread 'unit|core|sse'
+  run_stage asan bash scripts/sanitize.sh address "${SSEGW_ASAN_LABELS:-unit|core|sse}"
 fi
+if [ "${SSEGW_SKIP_FUZZ:-0}" != 1 ]; then
+  run_stage fuzz bash scripts/fuzz.sh
+fi
+
+echo "=== stages"
+printf '%s\n' "${report[@]}" | sed '/^$/d'
+rm -rf "$logs"
 exit $status

@@ -140,19 +140,25 @@ void KafkaSink::find_resume_points() {
              {{"sink", name()}, {"error", error}});
     std::this_thread::sleep_for(std::min(std::chrono::milliseconds(backoff.next_ms()), left));
   }
-  std::lock_guard lock(mu_);
-  next_seq_ = static_cast<uint64_t>(wall_us());
+  {
+    std::lock_guard lock(mu_);
+    next_seq_ = static_cast<uint64_t>(wall_us());
+    if (findings) next_seq_ = std::max(next_seq_, findings->max_seq + 1);
+  }
   if (!findings) {
     log_error("kafka sink starts without resume points: upstream events may repeat",
               {{"sink", name()}, {"error", error}});
     return;
   }
-  next_seq_ = std::max(next_seq_, findings->max_seq + 1);
+  // Not under mu_: Channel::publish calls on_frame, which takes mu_, with the channel lock
+  // held, so taking the channel lock inside mu_ is the opposite order (TSan reports it as a
+  // potential deadlock).
   for (const auto& [source, origin_id] : findings->last_origin_id) {
     channel_->set_resume_point(source, origin_id);
     log_info("kafka sink found resume point",
              {{"sink", name()}, {"source", source}, {"after", origin_id}});
   }
+  std::lock_guard lock(mu_);
   status_.state = BridgeState::kStreaming;
 }
 

@@ -83,9 +83,18 @@ std::string remove_dot_segments(std::string_view path) {
 
 }  // namespace
 
+// Strings here are appended rather than built as "literal" + std::string(...): GCC 12 at
+// -O2 reports a false -Werror=restrict inside that operator+.
 std::string HttpUrl::host_header() const {
-  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  if (port != (tls ? 443 : 80)) h += ":" + std::to_string(port);
+  const bool bracketed = host.find(':') != std::string::npos;
+  std::string h;
+  if (bracketed) h.push_back('[');
+  h.append(host);
+  if (bracketed) h.push_back(']');
+  if (port != (tls ? 443 : 80)) {
+    h.push_back(':');
+    h.append(std::to_string(port));
+  }
   return h;
 }
 
@@ -122,7 +131,10 @@ std::optional<HttpUrl> parse_http_url(std::string_view text, std::string* error)
       set_error(error, "spaces or control characters in the path; percent-encode them");
       return std::nullopt;
     }
-    url.target = target[0] == '?' ? "/" + std::string(target) : std::string(target);
+    // A query alone gets the root path in front (appended: see host_header).
+    url.target.clear();
+    if (target[0] == '?') url.target.push_back('/');
+    url.target.append(target);
   }
   return url;
 }

@@ -37,7 +37,12 @@ bool is_redirect(int status) {
 std::string numeric_address(const addrinfo* ai) {
   char host[NI_MAXHOST] = "?";
   getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof(host), nullptr, 0, NI_NUMERICHOST);
-  return ai->ai_family == AF_INET6 ? "[" + std::string(host) + "]" : std::string(host);
+  // Appended: GCC 12 at -O2 reports a false -Werror=restrict for "[" + std::string(host).
+  std::string out;
+  if (ai->ai_family == AF_INET6) out.push_back('[');
+  out.append(host);
+  if (ai->ai_family == AF_INET6) out.push_back(']');
+  return out;
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
 // Any text as a config file: the loader answers a config or a ConfigError, never a crash,
 // a hang or another exception. Every bridge type of the build is known, so their parsers
 // are fuzzed too; variables resolve to fixed values and listen hosts never reach DNS.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -22,7 +25,9 @@ std::optional<std::string> fixed_env(const std::string& name) {
 // A name would be a DNS query per input; only numeric hosts are resolved for real.
 std::optional<ssegw::SocketAddress> numeric_only(const ssegw::ListenAddress& address,
                                                  std::string& error) {
-  if (address.host.find_first_not_of("0123456789.:abcdefABCDEF") != std::string::npos) {
+  in6_addr scratch{};
+  if (inet_pton(AF_INET, address.host.c_str(), &scratch) != 1 &&
+      inet_pton(AF_INET6, address.host.c_str(), &scratch) != 1) {
     error = "names are not resolved while fuzzing";
     return std::nullopt;
   }

@@ -47,10 +47,10 @@ std::string kafka_source(const std::string& topic, const std::string& to,
 std::vector<tk::OutRecord> numbered(int count, int partitions, int first = 0) {
   std::vector<tk::OutRecord> records;
   for (int i = first; i < first + count; ++i) {
-    int p = i % partitions;
+    int p = i % partitions;  // names appended below: GCC 12 -O3 false -Werror=restrict
     records.push_back({p,
                        std::nullopt,
-                       "p" + std::to_string(p) + "-" + std::to_string(i),
+                       std::string("p").append(std::to_string(p)) + "-" + std::to_string(i),
                        {{"type", i % 2 ? "odd" : "even"}}});
   }
   return records;
@@ -265,7 +265,7 @@ TEST(KafkaGateway, ABrokerOutageLosesNothingInEitherDirection) {
   SseClient sub(gw.port(), "/in");
   auto publish_out = [&](int from, int to) {
     for (int i = from; i < to; ++i)
-      ASSERT_EQ(publish(gw.port(), "/out", "o" + std::to_string(i)).status, 200);
+      ASSERT_EQ(publish(gw.port(), "/out", std::string("o").append(std::to_string(i))).status, 200);
   };
   ASSERT_EQ(tk::produce(in, numbered(300, 2)), 300u);
   publish_out(0, 300);
