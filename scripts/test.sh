@@ -2,8 +2,7 @@
 # The whole test suite: installs dependencies, builds, runs every test (starting a real Kafka
 # broker and a real Mosquitto broker through CTest fixtures), then the hardening stages:
 # ThreadSanitizer over unit+core+sse, ASan+UBSan over unit and the integration suites
-# (core, sse, kafka, mqtt), and every
-# fuzz target for 60 s. Each stage runs even when an earlier one failed; the exit status is
+# (core, sse, kafka, mqtt), and every fuzz target for 60 s. Each stage runs even when an earlier one failed; the exit status is
 # non-zero if any failed, and a closing table gives each stage's result, time and ctest tail.
 #   SSEGW_SKIP_SANITIZERS=1  skip the TSan and ASan stages
 #   SSEGW_SKIP_FUZZ=1        skip the fuzz stage (SSEGW_FUZZ_SECONDS sets its length)
