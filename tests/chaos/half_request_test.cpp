@@ -15,24 +15,12 @@
 #include "tests/chaos/chaos_support.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
+#include "tests/support/raw_connection.h"
 
 namespace ssegw::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-int connect_raw(uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 // What the gateway sends before it closes the socket; nullopt if it is still open after
 // `limit`.
@@ -60,12 +48,12 @@ TEST(ChaosHalfRequest, SlowlorisAndSilentConnectionsAreTimedOutBesideALiveStream
   constexpr int kEach = 100;
   std::vector<int> half, silent;
   for (int i = 0; i < kEach; ++i) {
-    half.push_back(connect_raw(gw.port()));
+    half.push_back(connect_loopback(gw.port()));
     ASSERT_GE(half.back(), 0);
     const std::string partial = "GET /c HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Never: ending";
     ASSERT_EQ(::send(half.back(), partial.data(), partial.size(), 0),
               static_cast<ssize_t>(partial.size()));
-    silent.push_back(connect_raw(gw.port()));
+    silent.push_back(connect_loopback(gw.port()));
     ASSERT_GE(silent.back(), 0);
   }
   ASSERT_EQ(publish(gw.port(), "/c", "before").status, 200);

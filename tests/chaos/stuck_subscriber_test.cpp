@@ -16,6 +16,7 @@
 #include "tests/chaos/chaos_support.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
+#include "tests/support/raw_connection.h"
 
 namespace ssegw::testing {
 namespace {
@@ -26,19 +27,8 @@ using namespace std::chrono_literals;
 // the gateway's kernel send buffer from autotuning to megabytes (as it does on loopback's
 // 64 KiB MSS), so a few hundred KB are enough to fill the gateway's own queue.
 int stuck_subscriber(uint16_t port, const std::string& path) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  const int small = 4096;
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-  const int mss = 536;
-  setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
+  const int fd = connect_loopback(port, {.receive_buffer = 4096, .max_segment = 536});
+  if (fd < 0) return -1;
   const std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
   ::send(fd, request.data(), request.size(), 0);
   return fd;

@@ -10,25 +10,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "tests/support/raw_connection.h"
+
 namespace ssegw::testing {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-int connect_loopback(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return fd;
-}
 
 bool send_all(int fd, const std::string& data) {
   size_t sent = 0;

@@ -23,23 +23,29 @@ int remaining_ms(Clock::time_point deadline) {
 
 }  // namespace
 
-RawConnection::RawConnection(uint16_t port, int receive_buffer, int send_buffer) {
-  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (receive_buffer > 0)
-    setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
-  if (send_buffer > 0) setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &send_buffer, sizeof send_buffer);
+int connect_loopback(uint16_t port, const LoopbackOptions& options) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  const auto set = [fd](int level, int name, int value) {
+    if (value > 0) setsockopt(fd, level, name, &value, sizeof value);
+  };
+  set(SOL_SOCKET, SO_RCVBUF, options.receive_buffer);
+  set(SOL_SOCKET, SO_SNDBUF, options.send_buffer);
+  set(IPPROTO_TCP, TCP_MAXSEG, options.max_segment);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(port);
-  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd_);
-    fd_ = -1;
-    return;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
   }
-  int one = 1;
-  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  set(IPPROTO_TCP, TCP_NODELAY, 1);
+  return fd;
 }
+
+RawConnection::RawConnection(uint16_t port, int receive_buffer, int send_buffer)
+    : fd_(connect_loopback(port, {receive_buffer, send_buffer, 0})) {}
 
 RawConnection::~RawConnection() {
   close();

@@ -10,10 +10,18 @@
 
 namespace ssegw::testing {
 
+// Socket options set before connecting (0: the kernel's default).
+struct LoopbackOptions {
+  int receive_buffer = 0;  // SO_RCVBUF: a peer that does not read pushes back sooner
+  int send_buffer = 0;     // SO_SNDBUF
+  int max_segment = 0;     // TCP_MAXSEG: keeps the other side's send buffer from autotuning
+};
+
+// A blocking TCP connection to 127.0.0.1:port with TCP_NODELAY; -1 if it was refused.
+int connect_loopback(uint16_t port, const LoopbackOptions& options = {});
+
 class RawConnection {
  public:
-  // Buffer sizes > 0 shrink SO_RCVBUF / SO_SNDBUF before connecting, so that a peer that
-  // does not read pushes back on the sender sooner.
   explicit RawConnection(uint16_t port, int receive_buffer = 0, int send_buffer = 0);
   ~RawConnection();
   RawConnection(const RawConnection&) = delete;
