@@ -146,7 +146,7 @@ void Gateway::pause_accepting(int error) {
         },
         this));
   }
-  timeval pause{0, static_cast<suseconds_t>(kAcceptPauseMs * 1000)};
+  const timeval pause = to_timeval(kAcceptPauseMs);
   evtimer_add(accept_resume_ev_.get(), &pause);
 }
 
@@ -291,8 +291,7 @@ void Gateway::arm_signals() {
           static_cast<Gateway*>(arg)->notifier_.notify("WATCHDOG=1");
         },
         this));
-    timeval tv{static_cast<time_t>(*interval / 1000),
-               static_cast<suseconds_t>((*interval % 1000) * 1000)};
+    const timeval tv = to_timeval(*interval);
     event_add(watchdog_ev_.get(), &tv);
   }
 }

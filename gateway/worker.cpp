@@ -41,7 +41,7 @@ Worker::~Worker() {
 void Worker::start() {
   // Heartbeats and request timeouts are checked at least every second.
   const int64_t half = std::clamp<int64_t>(settings_->heartbeat_ms / 2, 50, 1000);
-  timeval tick{static_cast<time_t>(half / 1000), static_cast<suseconds_t>((half % 1000) * 1000)};
+  const timeval tick = to_timeval(half);
   event_add(tick_ev_.get(), &tick);
   thread_ = std::thread([this] {
     event_base_loop(base_.get(), EVLOOP_NO_EXIT_ON_EMPTY);
@@ -251,8 +251,7 @@ void Worker::read_and_discard(Connection* c) {
 
 void Worker::read_request_bytes(Connection* c) {
   char buf[kReadChunk];
-  // Enough for one whole request; the parser answers 413/431 on what it has beyond that.
-  const size_t cap = static_cast<size_t>(settings_->max_body_bytes) + 64 * 1024;
+  const size_t cap = input_cap();
   while (c->in.size() < cap) {
     ssize_t n = ::recv(c->fd, buf, std::min(sizeof buf, cap - c->in.size()), 0);
     if (n > 0) {
@@ -319,14 +318,18 @@ bool Worker::answer_parse_result(Connection* c, const ParseOutcome& outcome,
   return false;
 }
 
+// Enough for one whole request; the parser answers 413/431 on what it has beyond that.
+size_t Worker::input_cap() const {
+  return static_cast<size_t>(settings_->max_body_bytes) + 64 * 1024;
+}
+
 // Request connections read only while their answers are flowing and their buffer has room;
 // streams and closing connections read (and discard) to notice the peer going away.
 void Worker::update_reading(Connection* c) {
   bool want = true;
   if (c->mode == Connection::Mode::kAwaitPublish) want = false;
   if (c->mode == Connection::Mode::kRequest) {
-    const size_t cap = static_cast<size_t>(settings_->max_body_bytes) + 64 * 1024;
-    want = c->out.bytes() < kMaxQueuedAnswerBytes && c->in.size() < cap;
+    want = c->out.bytes() < kMaxQueuedAnswerBytes && c->in.size() < input_cap();
   }
   if (want == c->reading) return;
   if (want) {
@@ -621,8 +624,7 @@ void Worker::begin_drain(int64_t timeout_ms) {
         event_base_loopexit(static_cast<Worker*>(arg)->base_.get(), nullptr);
       },
       this));
-  timeval tv{static_cast<time_t>(timeout_ms / 1000),
-             static_cast<suseconds_t>((timeout_ms % 1000) * 1000)};
+  const timeval tv = to_timeval(timeout_ms);
   evtimer_add(drain_deadline_ev_.get(), &tv);
   for (Connection* c : std::vector<Connection*>(all_)) {
     if (c->mode == Connection::Mode::kAwaitPublish) continue;  // its answer is on the way

@@ -74,6 +74,7 @@ class Worker final : public FanoutTarget {
   void process_requests(Connection* c);
   bool answer_parse_result(Connection* c, const ParseOutcome& outcome, const HttpRequest& request);
   void update_reading(Connection* c);
+  size_t input_cap() const;
   void continue_input_next_turn(Connection* c);
   void run_input_turn();
   bool admit_stream(Connection* c, const RouteAction& action);

@@ -87,7 +87,7 @@ void SseSourceLoop::remember_resume_point() {
 }
 
 void SseSourceLoop::arm(event* timer, int64_t ms) {
-  const timeval tv{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
+  const timeval tv = to_timeval(ms);
   evtimer_add(timer, &tv);
 }
 

@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "gateway/clock.h"
+
 namespace ssegw::sse {
 namespace {
 
@@ -54,8 +56,9 @@ std::string build_request(const UpstreamRequest& request) {
                                {"Cache-Control", "no-cache"},
                                {"User-Agent", std::string("sse-gateway/") + SSEGW_VERSION}};
   for (const auto& header : defaults) {
-    const bool replaced = std::any_of(request.headers.begin(), request.headers.end(),
-                                      [&](const auto& h) { return iequals(h.first, header.first); });
+    const bool replaced =
+        std::any_of(request.headers.begin(), request.headers.end(),
+                    [&](const auto& h) { return iequals(h.first, header.first); });
     if (!replaced) out += header.first + ": " + header.second + "\r\n";
   }
   for (const auto& [name, value] : request.headers) out += name + ": " + value + "\r\n";
@@ -126,8 +129,7 @@ void UpstreamConnection::connect_next() {
   }
   bufferevent_setcb(bev_.get(), &UpstreamConnection::on_read, nullptr,
                     &UpstreamConnection::on_event, this);
-  const timeval idle{static_cast<time_t>(idle_timeout_ms_ / 1000),
-                     static_cast<suseconds_t>((idle_timeout_ms_ % 1000) * 1000)};
+  const timeval idle = to_timeval(idle_timeout_ms_);
   bufferevent_set_timeouts(bev_.get(), &idle, &idle);
   bufferevent_enable(bev_.get(), EV_READ | EV_WRITE);
   const std::string text = build_request(request_);
