@@ -151,7 +151,8 @@ TEST(SseSource, ServerErrorsAreRetriedUntilTheStreamComes) {
   SseClient client(gw.port(), "/relay", kFromTheStart);
   const auto events = client.take(2, seconds(30));
   EXPECT_EQ(data_of(events), (std::vector<std::string>{"{\"n\": 1}", "{\"n\": 2}"}));
-  EXPECT_EQ(up.requests().size(), 3u);
+  // The upstream logs each request on its stdout, which reaches us after the events may.
+  EXPECT_EQ(up.wait_requests(3).size(), 3u) << up.process().output();
   EXPECT_GE(source_metric(gw.port(), "ssegw_bridge_reconnects_total", "up").value_or(0), 2);
   EXPECT_NE(gw.output().find("HTTP 500"), std::string::npos) << gw.output();
   EXPECT_TRUE(wait_state(gw.port(), "up", "streaming"));
@@ -237,7 +238,7 @@ TEST(SseSource, RedirectIsFollowed) {
       endpoint(up, "status=307&location=%2Fstream%3Fcount%3D2%26data%3Draw") + "    to: /relay\n"));
   SseClient client(gw.port(), "/relay", kFromTheStart);
   EXPECT_EQ(data_of(client.take(2, seconds(20))), (std::vector<std::string>{"n=1", "n=2"}));
-  const auto requests = up.requests();
+  const auto requests = up.wait_requests(2);
   ASSERT_GE(requests.size(), 2u);
   EXPECT_EQ(requests[1].query, "count=2&data=raw");
   expect_clean_stop(gw);

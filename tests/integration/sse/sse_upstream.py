@@ -46,6 +46,16 @@ def log(line):
     sys.stdout.flush()
 
 
+class Server(ThreadingHTTPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # socketserver prints a traceback on stderr, which can land in the middle of a
+        # REQUEST line on stdout; a peer that resets is expected here, so log it as one line.
+        log("CLIENT_ERROR %s %r" % (client_address[1], sys.exc_info()[1]))
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -165,9 +175,7 @@ def main():
     for item in args.set:
         key, _, value = item.partition("=")
         OVERRIDES[key] = value
-    ThreadingHTTPServer.allow_reuse_address = True
-    ThreadingHTTPServer.daemon_threads = True
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server = Server(("127.0.0.1", args.port), Handler)
     if args.cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args.cert, args.key)
