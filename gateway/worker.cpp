@@ -21,6 +21,8 @@ constexpr size_t kMaxQueuedAnswerBytes = 64 * 1024;
 constexpr int kMaxRequestsPerTurn = 32;
 // Reads a streaming subscriber may make per wake-up; what it sends is discarded anyway.
 constexpr int kMaxDiscardReads = 16;
+// Connections flushed per loop turn: about a millisecond of sendmsg calls.
+constexpr size_t kFlushSlice = 256;
 }  // namespace
 
 Worker::Worker(int index, std::shared_ptr<const ServerConfig> settings, Metrics& metrics,
@@ -30,6 +32,7 @@ Worker::Worker(int index, std::shared_ptr<const ServerConfig> settings, Metrics&
   wake_ev_.reset(event_new(base_.get(), -1, 0, &Worker::on_wake, this));
   tick_ev_.reset(event_new(base_.get(), -1, EV_PERSIST, &Worker::on_tick, this));
   input_turn_ev_.reset(evtimer_new(base_.get(), &Worker::on_input_turn, this));
+  flush_turn_ev_.reset(evtimer_new(base_.get(), &Worker::on_flush_turn, this));
   heartbeat_frame_ = FrameRef::adopt(new Frame(0, Event{}, ":\n", 0));
 }
 
@@ -147,20 +150,44 @@ void Worker::mark_dirty(Connection* c) {
   }
 }
 
+// Flushes at most kFlushSlice connections, then lets the loop poll before the next slice:
+// a fan-out to thousands of subscribers must not keep publishes, accepts and requests on
+// this worker waiting for the whole pass. Connections still waiting gather more frames
+// meanwhile, so a saturated worker writes several events per sendmsg.
 void Worker::flush_dirty() {
-  std::vector<Connection*> batch;
-  batch.swap(dirty_);
-  for (Connection* c : batch) {
+  const size_t end = std::min(dirty_.size(), dirty_head_ + kFlushSlice);
+  for (; dirty_head_ < end; ++dirty_head_) {
+    Connection* c = dirty_[dirty_head_];
+    if (c == nullptr) continue;  // closed while it waited
+    dirty_[dirty_head_] = nullptr;
     c->dirty = false;
     if (c->slow) {
       metrics_.slow_disconnects.fetch_add(1, std::memory_order_relaxed);
       log_debug("slow subscriber dropped", {{"channel", c->channel ? c->channel->path() : ""},
                                             {"queued", std::to_string(c->out.bytes())}});
       close_connection(c);
-    } else {
-      flush(c);
+    } else if (!c->write_armed) {
+      flush(c);  // a blocked socket is flushed by its EV_WRITE, not by another EAGAIN
     }
   }
+  if (dirty_head_ < dirty_.size()) {
+    // A worker that never catches up never empties the list: drop the flushed prefix.
+    if (dirty_head_ >= 4096 && dirty_head_ * 2 >= dirty_.size()) {
+      dirty_.erase(dirty_.begin(), dirty_.begin() + static_cast<std::ptrdiff_t>(dirty_head_));
+      dirty_head_ = 0;
+    }
+    if (!evtimer_pending(flush_turn_ev_.get(), nullptr)) {
+      timeval now{0, 0};
+      evtimer_add(flush_turn_ev_.get(), &now);
+    }
+    return;
+  }
+  dirty_.clear();
+  dirty_head_ = 0;
+}
+
+void Worker::on_flush_turn(evutil_socket_t, short, void* arg) {
+  static_cast<Worker*>(arg)->flush_dirty();
 }
 
 void Worker::flush(Connection* c) {
@@ -549,7 +576,9 @@ void Worker::close_connection(Connection* c) {
   last->all_slot = c->all_slot;
   all_.pop_back();
   metrics_.connections_open.fetch_sub(1, std::memory_order_relaxed);
-  if (c->dirty) std::erase(dirty_, c);
+  if (c->dirty)
+    std::replace(dirty_.begin() + static_cast<std::ptrdiff_t>(dirty_head_), dirty_.end(), c,
+                 static_cast<Connection*>(nullptr));
   if (c->input_pending) std::erase(input_pending_, c);
   delete c;
   check_drained();

@@ -65,6 +65,7 @@ class Worker final : public FanoutTarget {
   static void on_write(evutil_socket_t, short, void* arg);
   static void on_tick(evutil_socket_t, short, void* arg);
   static void on_input_turn(evutil_socket_t, short, void* arg);
+  static void on_flush_turn(evutil_socket_t, short, void* arg);
 
   void wake();
   void process_inbox();
@@ -108,6 +109,7 @@ class Worker final : public FanoutTarget {
   EventPtr tick_ev_;
   EventPtr drain_deadline_ev_;
   EventPtr input_turn_ev_;
+  EventPtr flush_turn_ev_;
   std::thread thread_;
   Inbox inbox_;
 
@@ -115,7 +117,8 @@ class Worker final : public FanoutTarget {
   std::vector<Connection*> all_;
   std::unordered_map<Channel*, Subscribers> subscribers_;
   std::unordered_map<uint64_t, Connection*> waiting_;  // publish acks and resumes in flight
-  std::vector<Connection*> dirty_;
+  std::vector<Connection*> dirty_;  // to flush from dirty_head_ on; closed ones are null
+  size_t dirty_head_ = 0;
   std::vector<Connection*> input_pending_;  // requests left in their buffers for the next turn
   FrameRef heartbeat_frame_;
   uint64_t next_id_ = 1;
