@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 
-from . import report, servers
+from . import floor, report, servers
 from .scenarios import SCENARIOS, run_scenario
 
 
@@ -27,6 +27,10 @@ def parse_args():
     p.add_argument("--mercure-bin", default="")
     p.add_argument("--wait-quiet", type=float, default=0.0,
                    help="before each run, wait up to this many seconds for other work to stop")
+    p.add_argument("--cross-check-curls", type=int, default=20,
+                   help="plain curl subscribers counting scenario 1's deliveries beside sse_load")
+    p.add_argument("--floor-seconds", type=float, default=5.0,
+                   help="how long the kernel floor (sse_floor) is measured per scenario")
     p.add_argument("--command", default="bench/run.sh")
     return p.parse_args()
 
@@ -40,6 +44,8 @@ class Context:
         self.payload_size = a.payload_size
         self.grace_s = 2.0
         self.wait_quiet_s = a.wait_quiet
+        self.cross_check_curls = a.cross_check_curls
+        self.floor_seconds = a.floor_seconds
         # Pushpin's handler throttles deliveries (message_rate, default 2500/s): raised here; a
         # larger message_hwm than its default 25000 made it deliver far less in trials here.
         self.pushpin_message_rate = int(os.environ.get("PUSHPIN_MESSAGE_RATE", "1000000"))
@@ -48,6 +54,7 @@ class Context:
         self.gateway_bin = os.path.join(a.build_dir, "sse-gateway")
         self.load_bin = os.path.join(a.build_dir, "bench", "sse_load")
         self.publish_bin = os.path.join(a.build_dir, "bench", "sse_publish")
+        self.floor_bin = os.path.join(a.build_dir, "bench", "sse_floor")
         self.mercure_bin = a.mercure_bin or os.path.join(a.build_dir, "peers", "bin", "mercure")
         self.mercure_build_log = os.path.join(a.build_dir, "peers", "mercure-build.log")
         self.work_root = tempfile.mkdtemp(prefix="ssegw-bench-")
@@ -86,6 +93,36 @@ def machine():
             f"{platform.release()}; load clients, publisher and server share these cores")
 
 
+def commit():
+    """The commit measured, and whether the tree had changes on top of it."""
+    def git(*args):
+        out = subprocess.run(["git", "-C", BENCH_DIR, *args], capture_output=True, text=True)
+        return out.stdout.strip()
+    head = git("rev-parse", "--short", "HEAD") or "?"
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return head + (" (with uncommitted changes)" if dirty else "")
+
+
+def machine_state():
+    """What else ran as the run began: load average and the busiest other processes."""
+    with open("/proc/loadavg") as f:
+        load = " ".join(f.read().split()[:3])
+    return f"load average {load} at the start"
+
+
+def measure_floor(ctx, number):
+    spec = SCENARIOS[number]
+    subs = max(1, int(spec["subs"] * ctx.subs_scale))
+    if not spec["rate"]:
+        return None
+    print(f"== scenario {number}: kernel floor (sse_floor, {subs:,} sockets)", flush=True)
+    result = floor.measure_floor(ctx.floor_bin, subs, frame_bytes=150,
+                                 seconds=ctx.floor_seconds, rate=spec["rate"])
+    if result and result.get("best_ns"):
+        print(f"   {result['best_ns']:.0f} ns CPU per write ({result['best_mode']})", flush=True)
+    return result
+
+
 def main():
     a = parse_args()
     ctx = Context(a)
@@ -101,10 +138,13 @@ def main():
             print(f"scenario {number} is not run by this driver (see the hooks in run.sh)")
             continue
         results = []
+        floor_result = measure_floor(ctx, number)
         for name in names:
             server = servers.ALL[name](ctx)
             print(f"== scenario {number}: {server.name}", flush=True)
             result = run_scenario(ctx, number, server, raw)
+            if floor_result:
+                result["floor"] = floor_result
             if "not_run" in result:
                 print(f"   not run: {result['not_run']}", flush=True)
             else:
@@ -116,10 +156,12 @@ def main():
             results.append(result)
             everything.append(result)
         sections.append(report.write_scenario(number, results, a.results))
+        with open(os.path.join(raw, f"s{number}-floor.json"), "w") as f:
+            json.dump(floor_result, f)
     header = [
         "# Benchmark results", "",
-        f"Run {started:%Y-%m-%d %H:%M} UTC with `{a.command}`.", "",
-        f"Machine: {machine()}.", "",
+        f"Run {started:%Y-%m-%d %H:%M} UTC with `{a.command}`, at commit {commit()}.", "",
+        f"Machine: {machine()}; {machine_state()}.", "",
         "Servers: " + ", ".join(versions.values()) + ".", "",
         f"Publish window {ctx.duration_s:g} s per scenario, {ctx.payload_size}-byte payloads, "
         f"heartbeat {ctx.heartbeat_s} s, history 1,000 events where the server has history, "

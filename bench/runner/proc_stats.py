@@ -98,3 +98,9 @@ def machine_busy_seconds():
     # guest time is already counted in user time
     total = sum(fields[:8])
     return (total - idle) / CLOCK_TICKS, irq / CLOCK_TICKS
+
+
+def self_cpu_seconds():
+    """The runner's own CPU: it samples /proc during the window and is not 'other work'."""
+    t = os.times()
+    return t.user + t.system

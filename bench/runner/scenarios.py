@@ -6,7 +6,7 @@ import os
 import subprocess
 import time
 
-from . import proc_stats
+from . import cross_check, proc_stats
 from .servers import stop_process
 
 # Scenarios 6 (Kafka) and 7 (parser micro-benchmarks) come from hooks; see run.sh.
@@ -21,10 +21,21 @@ SCENARIOS = {
 }
 
 MAX_SUBS_PER_LOADER = 9750  # well under the 20,000 open files each process may have
+# A window in which processes other than the server, the load clients, the publisher and the
+# runner took more than this share of a core is repeated (at most MAX_ATTEMPTS in all).
+QUIET_LIMIT_CORES = 0.05
+MAX_ATTEMPTS = 3
+# A load client that used this share of its core over the window may be what limits the
+# figure: the row says "client-bound".
+CLIENT_BOUND_CORES = 0.9
+# Scenario whose deliveries are also counted by plain `curl -N` subscribers.
+CROSS_CHECK_SCENARIO = 1
 
 
 def loader_split(subs):
-    count = max(math.ceil(subs / MAX_SUBS_PER_LOADER), 2 if subs >= 5000 else 1)
+    # At least two processes (one per core here), so that one saturated client cannot be
+    # what limits a server.
+    count = max(math.ceil(subs / MAX_SUBS_PER_LOADER), 2 if subs >= 100 else 1)
     base, extra = divmod(subs, count)
     return [base + (1 if i < extra else 0) for i in range(count)]
 
@@ -52,26 +63,44 @@ class Sampler:
 
 
 def run_scenario(ctx, number, server, raw_dir):
+    """Runs the scenario, repeating it (up to MAX_ATTEMPTS) while other processes on the
+    machine took more than QUIET_LIMIT_CORES during the window; keeps the quietest attempt."""
     spec = SCENARIOS[number]
     subs = max(1, int(spec["subs"] * ctx.subs_scale))
-    rate = spec["rate"]
-    result = dict(scenario=number, server=server.name, subs_target=subs, rate=rate)
+    base = dict(scenario=number, server=server.name, subs_target=subs, rate=spec["rate"])
     why = server.unavailable()
     if why:
-        result["not_run"] = why
-        return result
-    result["busy_before"] = wait_for_quiet_machine(ctx.wait_quiet_s)
-    workdir = os.path.join(ctx.work_root, f"s{number}-{server.name}")
-    why = server.start(workdir)
-    if why:
-        result["not_run"] = why
-        server.stop()
-        return result
-    try:
-        measure(ctx, spec, subs, rate, server, workdir, raw_dir, result)
-    finally:
-        server.stop()
-    return result
+        return dict(base, not_run=why)
+    attempts = []
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        result = dict(base, attempt=attempt)
+        result["busy_before"] = wait_for_quiet_machine(ctx.wait_quiet_s)
+        workdir = os.path.join(ctx.work_root, f"s{number}-{server.name}-{attempt}")
+        why = server.start(workdir)
+        if why:
+            server.stop()
+            return dict(base, not_run=why)
+        try:
+            measure(ctx, spec, subs, server, workdir, result)
+        finally:
+            server.stop()
+        attempts.append(result)
+        if other_cores(result) <= QUIET_LIMIT_CORES:
+            break
+        print(f"   attempt {attempt}: other processes took {other_cores(result):.2f} of a core "
+              "during the window; repeating", flush=True)
+    best = min(attempts, key=other_cores)
+    best["attempts"] = len(attempts)
+    best["other_cores_by_attempt"] = [round(other_cores(a), 3) for a in attempts]
+    best["quiet"] = other_cores(best) <= QUIET_LIMIT_CORES
+    with open(os.path.join(raw_dir, f"s{number}-{server.name}.json"), "w") as f:
+        json.dump(best, f)
+    return best
+
+
+def other_cores(result):
+    window = result.get("window_s") or 0
+    return result.get("other_cpu_window_s", 0) / window if window else 0.0
 
 
 def wait_for_quiet_machine(max_wait_s, threshold=0.5):
@@ -112,7 +141,8 @@ def start_loaders(ctx, server, subs, workdir, bound_s):
     return loaders
 
 
-def measure(ctx, spec, subs, rate, server, workdir, raw_dir, result):
+def measure(ctx, spec, subs, server, workdir, result):
+    rate = spec["rate"]
     sampler = Sampler(server.accounted_pids())
     time.sleep(1.0)
     base = sampler.sample()
@@ -122,16 +152,21 @@ def measure(ctx, spec, subs, rate, server, workdir, raw_dir, result):
     bound_s = ramp_s + 30 + window_s + ctx.grace_s + 15
     done_file = os.path.join(workdir, "done")
     loaders = start_loaders(ctx, server, subs, workdir, bound_s)
+    curls = None
     try:
         all_ready = sampler.wait_until(lambda: all(os.path.exists(r) for _, r, _, _ in loaders),
                                        ramp_s + 30)
         result["ramp_complete"] = all_ready
+        if rate and result["scenario"] == CROSS_CHECK_SCENARIO and ctx.cross_check_curls:
+            curls = cross_check.start(server.sub_url(), server.sub_headers(),
+                                      ctx.cross_check_curls, workdir, bound_s)
         time.sleep(1.0)
         idle = sampler.sample()
         slab_idle = proc_stats.kernel_slab_bytes()
         loader_pids = [proc.pid for proc, _, _, _ in loaders]
-        clients_idle = proc_stats.sample(loader_pids).cpu_s
+        loaders_idle = [proc_stats.sample([pid]).cpu_s for pid in loader_pids]
         machine_idle = proc_stats.machine_busy_seconds()
+        runner_idle = proc_stats.self_cpu_seconds()
         started = time.monotonic()
         if rate:
             publisher = publish(ctx, server, rate, window_s, done_file, workdir)
@@ -141,8 +176,9 @@ def measure(ctx, spec, subs, rate, server, workdir, raw_dir, result):
             sampler.wait_until(lambda: False, window_s)
         elapsed = time.monotonic() - started
         after = sampler.sample()
-        clients_after = proc_stats.sample(loader_pids).cpu_s
+        loaders_after = [proc_stats.sample([pid]).cpu_s for pid in loader_pids]
         machine_after = proc_stats.machine_busy_seconds()
+        runner_after = proc_stats.self_cpu_seconds()
         if not os.path.exists(done_file):  # idle scenario, or the publisher died
             with open(done_file, "w") as f:
                 f.write('{"last_seq":0}\n')
@@ -151,30 +187,39 @@ def measure(ctx, spec, subs, rate, server, workdir, raw_dir, result):
                 proc.wait(timeout=ctx.grace_s + 30)
             except subprocess.TimeoutExpired:
                 stop_process(proc)
+        # Until the last delivery: a server that is behind works on after the window.
+        drained = sampler.sample()
     finally:
         for proc, _, _, _ in loaders:
             stop_process(proc)
+        if curls:
+            result["cross_check"] = cross_check.finish(curls)
     result["load"] = [read_json(out) for _, _, out, _ in loaders]
     result["load_stderr"] = [open(err).read()[-500:] for _, _, _, err in loaders]
     if rate and os.path.exists(done_file):
         result["publisher"] = read_json(done_file)
     publisher_cpu = (result.get("publisher") or {}).get("cpu_s", 0)
-    result["clients_cpu_window_s"] = clients_after - clients_idle + publisher_cpu
+    loader_cpu = [b - a for a, b in zip(loaders_idle, loaders_after)]
+    result["loader_cpu_window_s"] = loader_cpu
+    result["clients_cpu_window_s"] = sum(loader_cpu) + publisher_cpu
+    result["publisher_cpu_s"] = publisher_cpu
+    result["runner_cpu_window_s"] = runner_after - runner_idle
     result["softirq_cpu_window_s"] = machine_after[1] - machine_idle[1]
     result["other_cpu_window_s"] = max(0.0, (machine_after[0] - machine_idle[0]) -
                                        result["softirq_cpu_window_s"] -
                                        (after.cpu_s - idle.cpu_s) -
-                                       result["clients_cpu_window_s"])
+                                       result["clients_cpu_window_s"] -
+                                       result["runner_cpu_window_s"])
+    result["client_bound"] = any(c / elapsed >= CLIENT_BOUND_CORES for c in loader_cpu) \
+        if elapsed > 0 else False
     result.update(mem_base=base.mem_bytes, mem_idle=idle.mem_bytes, mem_peak=sampler.peak_mem,
                   mem_after=after.mem_bytes, cpu_ramp_s=idle.cpu_s - base.cpu_s,
-                  cpu_window_s=after.cpu_s - idle.cpu_s, window_s=elapsed,
-                  processes=after.processes, version=server.version(),
+                  cpu_window_s=after.cpu_s - idle.cpu_s, cpu_to_drain_s=drained.cpu_s - idle.cpu_s,
+                  window_s=elapsed, processes=after.processes, version=server.version(),
                   slab_delta=slab_idle - slab_base)
     exited = [p.returncode for p in server.procs if p.poll() is not None]
     if exited:
         result["server_exited"] = exited[0]
-    with open(os.path.join(raw_dir, f"s{result['scenario']}-{server.name}.json"), "w") as f:
-        json.dump(result, f)
 
 
 def publish(ctx, server, rate, window_s, done_file, workdir):

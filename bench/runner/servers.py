@@ -158,10 +158,14 @@ channels:
                     f"127.0.0.1:{self.port}"])
 
 
+# nginx's own advice for many connections (nginx.org/en/docs/ngx_core_module.html and
+# /http/ngx_http_core_module.html, cited in bench/README.md): descriptors and connections up to
+# the file limit, accept every pending connection per wake-up; `reuseport` on the listen line
+# gives each worker its own accept queue, so the kernel spreads subscribers evenly.
 NGINX_COMMON = """worker_rlimit_nofile 20000;
 pid {dir}/nginx.pid;
 error_log {dir}/error.log warn;
-events {{ worker_connections 20000; multi_accept on; }}
+events {{ worker_connections 19500; multi_accept on; }}
 """
 
 
@@ -195,12 +199,14 @@ worker_processes 2;
 http {{
   access_log off;
   client_body_temp_path {d}/tmp;
+  keepalive_requests 1000000;
   nchan_shared_memory_size 512M;
   server {{
-    listen 127.0.0.1:{self.port} backlog=4096;
+    listen 127.0.0.1:{self.port} backlog=4096 reuseport;
     location = /{CHANNEL} {{
       nchan_subscriber eventsource;
       nchan_channel_id {CHANNEL};
+      nchan_subscriber_first_message newest;
       nchan_eventsource_ping_interval {self.ctx.heartbeat_s};
     }}
     location = /pub {{
@@ -280,7 +286,7 @@ services=condure,zurl,pushpin-proxy,pushpin-handler
 http_port=127.0.0.1:{self.port}
 logdir={d}/log
 log_level=1
-client_buffer_size=8192
+client_buffer_size=4096
 client_maxconn=20000
 
 [proxy]
