@@ -6,7 +6,7 @@
 #   bench/run.sh                 full run (20 s windows, about 20 minutes)
 #   bench/run.sh --quick         5 s windows, to try it out
 #   bench/run.sh --scenarios 1,4 --servers gateway,nchan --subs-scale 0.1
-#   bench/run.sh --wait-quiet 60   before each run, wait up to 60 s for other work to stop
+#   bench/run.sh --wait-quiet 60   before each run, wait up to 60 s (default 30) for other work to stop
 #
 # Environment: BUILD_DIR (default build-bench), JOBS (default 2), SKIP_INSTALL=1 to use
 # whatever peers are already installed.
@@ -77,10 +77,10 @@ build_mercure() {
 }
 
 build_tools() {
-  log "building sse-gateway, sse_load and sse_publish in $BUILD_DIR"
+  log "building sse-gateway, sse_load, sse_publish and sse_floor in $BUILD_DIR"
   cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSSEGW_BUILD_TESTS=OFF \
     >"$BUILD_DIR/cmake.log" 2>&1 || { tail -20 "$BUILD_DIR/cmake.log" >&2; exit 1; }
-  cmake --build "$BUILD_DIR" -j"$JOBS" --target sse_load sse_publish >"$BUILD_DIR/build.log" 2>&1 ||
+  cmake --build "$BUILD_DIR" -j"$JOBS" --target sse_load sse_publish sse_floor >"$BUILD_DIR/build.log" 2>&1 ||
     { tail -30 "$BUILD_DIR/build.log" >&2; exit 1; }
   if ! cmake --build "$BUILD_DIR" -j"$JOBS" --target sse-gateway >>"$BUILD_DIR/build.log" 2>&1; then
     log "sse-gateway did not build (see $BUILD_DIR/build.log); an older binary, if any, is used"
@@ -103,12 +103,16 @@ run_hook() {
 }
 
 mkdir -p "$BUILD_DIR/peers" "$RESULTS"
+# Every server, load client and the floor may hold up to 20,000 sockets (this machine's hard limit).
+ulimit -n "$(ulimit -Hn)"
 QUICK=0
 [[ " $* " == *" --quick "* ]] && QUICK=1
 install_peers
 build_tools
 cd "$ROOT"
-python3 -m bench.runner --build-dir "$BUILD_DIR" --results "$RESULTS" \
+# Before each window the runner waits (up to 30 s unless --wait-quiet says otherwise) for the
+# machine to be quiet, and repeats a window in which other processes were busy.
+python3 -m bench.runner --build-dir "$BUILD_DIR" --results "$RESULTS" --wait-quiet 30 \
   --command "bench/run.sh $*" "$@"
 for n in 6 7; do
   if wants "$n"; then run_hook "$n"; fi

@@ -103,7 +103,7 @@ def other_cores(result):
     return result.get("other_cpu_window_s", 0) / window if window else 0.0
 
 
-def wait_for_quiet_machine(max_wait_s, threshold=0.5):
+def wait_for_quiet_machine(max_wait_s, threshold=0.1):
     """Waits (at most max_wait_s) until the machine's other work uses under `threshold` of a
     core over one second; returns the last such reading, in cores."""
     deadline = time.monotonic() + max_wait_s
