@@ -18,6 +18,10 @@ namespace {
 // Connects this many at a time: the receiver's accept queue (somaxconn, 4,096 by default)
 // never overflows, and an overflow would cost a 1 s SYN retransmission.
 constexpr size_t kConnectBatch = 256;
+// Connections per listening port. Finding a free source port for one more connection to the
+// same address and port grows slow as they fill up (the kernel probes port after port: 25 s
+// for 19,500 to one port here); to several listening ports, one source port serves each.
+constexpr uint32_t kConnectionsPerListener = 1000;
 
 UniqueFd listen_loopback(uint16_t& port, std::string& error) {
   UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
@@ -76,11 +80,17 @@ bool await_connected(const std::vector<UniqueFd>& senders, size_t from, uint64_t
 
 bool open_loopback_pairs(uint32_t connections, double timeout_s, double receiver_lifetime_s,
                          LoopbackPairs& pairs, std::string& error) {
-  uint16_t port = 0;
-  UniqueFd listener = listen_loopback(port, error);
-  if (!listener) return false;
-  if (!pairs.receiver.start(listener.get(), connections, receiver_lifetime_s, error)) return false;
-  listener.reset();  // the child holds its own copy
+  std::vector<UniqueFd> listeners;
+  std::vector<uint16_t> ports;
+  while (listeners.size() * kConnectionsPerListener < connections) {
+    uint16_t port = 0;
+    UniqueFd listener = listen_loopback(port, error);
+    if (!listener) return false;
+    listeners.push_back(std::move(listener));
+    ports.push_back(port);
+  }
+  if (!pairs.receiver.start(listeners, connections, receiver_lifetime_s, error)) return false;
+  listeners.clear();  // the child holds its own copies
 
   const uint64_t deadline_us = monotonic_us() + static_cast<uint64_t>(timeout_s * 1e6);
   pairs.senders.reserve(connections);
@@ -90,7 +100,7 @@ bool open_loopback_pairs(uint32_t connections, double timeout_s, double receiver
     for (size_t i = 0; i < batch; ++i) {
       // start_connect sets TCP_NODELAY: every frame leaves as its own segment, as a sparse
       // event does from the gateway (with Nagle, back-to-back rounds would coalesce).
-      const int fd = start_connect("127.0.0.1", port, "", error);
+      const int fd = start_connect("127.0.0.1", ports[(from + i) % ports.size()], "", error);
       if (fd < 0) return false;
       pairs.senders.emplace_back(fd);
     }

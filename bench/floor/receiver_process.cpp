@@ -22,39 +22,54 @@ namespace {
 
 constexpr int kMaxEvents = 1024;
 constexpr int kAcceptsPerWakeup = 256;
-constexpr uint32_t kListenerTag = UINT32_MAX;
+constexpr uint64_t kListenerTag = uint64_t{1} << 32;  // epoll tag: listener index | this
+
+// Accepts what is pending on `listener`; true once all `connections` are accepted.
+bool accept_pending(int epoll, int listener, uint32_t connections, std::vector<UniqueFd>& sockets) {
+  for (int a = 0; a < kAcceptsPerWakeup && sockets.size() < connections; ++a) {
+    const int fd = accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) break;
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLRDHUP;
+    ev.data.u64 = sockets.size();
+    sockets.emplace_back(fd);
+    epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &ev);
+  }
+  return sockets.size() == connections;
+}
 
 // The child's whole life: accept, signal readiness, drain. Returns the exit status.
-int drain_connections(int listener, uint32_t connections, double lifetime_s, int ready_fd) {
+int drain_connections(const std::vector<UniqueFd>& listeners, uint32_t connections,
+                      double lifetime_s, int ready_fd) {
   UniqueFd epoll(epoll_create1(EPOLL_CLOEXEC));
   if (!epoll) return 3;
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.u32 = kListenerTag;
-  if (epoll_ctl(epoll.get(), EPOLL_CTL_ADD, listener, &ev) != 0) return 3;
+  for (size_t i = 0; i < listeners.size(); ++i) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = kListenerTag | i;
+    if (epoll_ctl(epoll.get(), EPOLL_CTL_ADD, listeners[i].get(), &ev) != 0) return 3;
+  }
 
   std::vector<UniqueFd> sockets;
   sockets.reserve(connections);
   uint32_t open = 0;
+  bool all_accepted = false;
   std::vector<char> scratch(64 * 1024);
   epoll_event events[kMaxEvents];
   const uint64_t deadline = monotonic_us() + static_cast<uint64_t>(lifetime_s * 1e6);
   while (monotonic_us() < deadline) {
     const int n = epoll_wait(epoll.get(), events, kMaxEvents, 100);
     for (int i = 0; i < n; ++i) {
-      const uint32_t tag = events[i].data.u32;
-      if (tag == kListenerTag) {
-        for (int a = 0; a < kAcceptsPerWakeup && sockets.size() < connections; ++a) {
-          const int fd = accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-          if (fd < 0) break;
-          ev.events = EPOLLIN | EPOLLRDHUP;
-          ev.data.u32 = static_cast<uint32_t>(sockets.size());
-          sockets.emplace_back(fd);
-          ++open;
-          epoll_ctl(epoll.get(), EPOLL_CTL_ADD, fd, &ev);
-        }
-        if (sockets.size() == connections) {
-          epoll_ctl(epoll.get(), EPOLL_CTL_DEL, listener, nullptr);
+      const uint64_t tag = events[i].data.u64;
+      if (tag & kListenerTag) {
+        if (all_accepted) continue;
+        const size_t before = sockets.size();
+        all_accepted =
+            accept_pending(epoll.get(), listeners[tag & ~kListenerTag].get(), connections, sockets);
+        open += static_cast<uint32_t>(sockets.size() - before);
+        if (all_accepted) {
+          for (const UniqueFd& l : listeners)
+            epoll_ctl(epoll.get(), EPOLL_CTL_DEL, l.get(), nullptr);
           const char byte = 1;
           if (write(ready_fd, &byte, 1) != 1) return 4;
         }
@@ -65,7 +80,7 @@ int drain_connections(int listener, uint32_t connections, double lifetime_s, int
       const ssize_t got = read(sock.get(), scratch.data(), scratch.size());
       if (got > 0 || (got < 0 && (errno == EAGAIN || errno == EINTR))) continue;
       sock.reset();  // closed by the sender, or failed
-      if (--open == 0 && sockets.size() == connections) return 0;
+      if (--open == 0 && all_accepted) return 0;
     }
   }
   return 0;
@@ -73,8 +88,8 @@ int drain_connections(int listener, uint32_t connections, double lifetime_s, int
 
 }  // namespace
 
-bool ReceiverProcess::start(int listener, uint32_t connections, double lifetime_s,
-                            std::string& error) {
+bool ReceiverProcess::start(const std::vector<UniqueFd>& listeners, uint32_t connections,
+                            double lifetime_s, std::string& error) {
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
     error = std::string("pipe: ") + std::strerror(errno);
@@ -93,7 +108,7 @@ bool ReceiverProcess::start(int listener, uint32_t connections, double lifetime_
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(5);
     read_end.reset();
-    _exit(drain_connections(listener, connections, lifetime_s, write_end.get()));
+    _exit(drain_connections(listeners, connections, lifetime_s, write_end.get()));
   }
   pid_ = pid;
   ready_ = std::move(read_end);

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "bench/floor/unique_fd.h"
 
@@ -19,10 +20,11 @@ class ReceiverProcess {
   ReceiverProcess& operator=(const ReceiverProcess&) = delete;
   ~ReceiverProcess() { stop(); }
 
-  // Forks the child, which accepts `connections` sockets on `listener`, then drains them until
-  // every one closes, `lifetime_s` passes or it is killed. Fork before opening anything else,
-  // so the child inherits no more than the listener.
-  bool start(int listener, uint32_t connections, double lifetime_s, std::string& error);
+  // Forks the child, which accepts `connections` sockets in all on `listeners`, then drains
+  // them until every one closes, `lifetime_s` passes or it is killed. Fork before opening
+  // anything else, so the child inherits no more than the listeners.
+  bool start(const std::vector<UniqueFd>& listeners, uint32_t connections, double lifetime_s,
+             std::string& error);
   // Waits until the child has accepted all its connections.
   bool wait_accepted(double timeout_s, std::string& error);
   // CPU time the child has used so far (user + system), in nanoseconds; 0 if unknown.
