@@ -78,6 +78,14 @@ bool await_connected(const std::vector<UniqueFd>& senders, size_t from, uint64_t
 
 }  // namespace
 
+LoopbackPairs::~LoopbackPairs() {
+  const linger reset{1, 0};
+  for (const UniqueFd& s : senders)
+    setsockopt(s.get(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+  senders.clear();
+  receiver.stop();
+}
+
 bool open_loopback_pairs(uint32_t connections, double timeout_s, double receiver_lifetime_s,
                          LoopbackPairs& pairs, std::string& error) {
   std::vector<UniqueFd> listeners;
