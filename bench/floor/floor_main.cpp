@@ -1,11 +1,16 @@
 // sse_floor: what the kernel alone costs to write one small SSE frame to one connected
 // loopback TCP socket, the floor under the gateway's CPU per delivery. See README.md.
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "bench/floor/floor_run.h"
@@ -29,81 +34,82 @@ struct FloorOptions {
   double setup_timeout_s = 60;
 };
 
-void usage() {
-  std::cerr <<
-      R"(usage: sse_floor [options]
-  --connections N     loopback TCP connections, 1..19500 (default 1000)
-  --frame-size B      bytes per frame, 1..65536 (default 150)
-  --rounds R          measured rounds, each one frame to every connection (default 1000000)
-  --duration S        .. or stop after S seconds per mode, whichever comes first (default 5)
-  --rate R            rounds per second, 0 = back to back (default 0)
-  --warmup R          unmeasured rounds before each mode (default 1)
-  --mode M            sendmsg, uring or both (default both)
-  --batch B           io_uring sends per submit, 1..4096 (default 256)
-  --setup-timeout S   bound on connecting and accepting (default 60)
-Prints one JSON line per mode on stdout and a human line per mode on stderr.
-)";
+// Parses `text` as a number in [lo, hi] (a whole one for integer fields).
+template <typename T>
+bool parse_in(const std::string& text, double lo, double hi, T& out) {
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end != '\0' || !(value >= lo && value <= hi)) return false;
+  if (std::is_integral_v<T> && value != static_cast<double>(static_cast<T>(value))) return false;
+  out = static_cast<T>(value);
+  return true;
 }
 
-bool parse_options(int argc, char** argv, FloorOptions& o) {
-  for (int i = 1; i < argc; ++i) {
+// One command-line option: its name, its line in --help, and how it sets the options (false
+// when the value is out of range). --help is printed from this table, so it lists them all.
+struct OptionSpec {
+  const char* name;
+  const char* help;
+  std::function<bool(FloorOptions&, const std::string&)> set;
+};
+
+std::vector<OptionSpec> option_specs() {
+  using O = FloorOptions;
+  using V = const std::string&;
+  return {
+      {"--connections", "N     loopback TCP connections, 1..19500 (default 1000)",
+       [](O& o, V v) { return parse_in(v, 1, kMaxConnections, o.connections); }},
+      {"--frame-size", "B      bytes per frame, 1..65536 (default 150)",
+       [](O& o, V v) { return parse_in(v, 1, 65536, o.frame_bytes); }},
+      {"--rounds",
+       "R          measured rounds, each one frame to every connection (default "
+       "1000000)",
+       [](O& o, V v) { return parse_in(v, 1, 1e12, o.limits.rounds); }},
+      {"--duration",
+       "S        .. or stop after S seconds per mode, whichever comes first, "
+       "at most 3600 (default 5)",
+       [](O& o, V v) { return parse_in(v, 1e-3, 3600, o.limits.duration_s); }},
+      {"--rate", "R            rounds per second, 0 = back to back (default 0)",
+       [](O& o, V v) { return parse_in(v, 0, 1e6, o.limits.rate); }},
+      {"--warmup", "R          unmeasured rounds before each mode, 0..100 (default 1)",
+       [](O& o, V v) { return parse_in(v, 0, 100, o.limits.warmup_rounds); }},
+      {"--mode", "M            sendmsg, uring or both (default both)",
+       [](O& o, V v) {
+         o.mode = v;
+         return v == "sendmsg" || v == "uring" || v == "both";
+       }},
+      {"--batch", "B           io_uring sends per submit, 1..4096 (default 256)",
+       [](O& o, V v) { return parse_in(v, 1, 4096, o.batch); }},
+      {"--setup-timeout", "S   bound on connecting and accepting, at most 600 (default 60)",
+       [](O& o, V v) { return parse_in(v, 1e-3, 600, o.setup_timeout_s); }},
+  };
+}
+
+void print_usage(const std::vector<OptionSpec>& specs) {
+  std::cerr << "usage: sse_floor [options]\n";
+  for (const OptionSpec& spec : specs) std::cerr << "  " << spec.name << " " << spec.help << "\n";
+  std::cerr << "Prints one JSON line per mode on stdout and a human line per mode on stderr.\n";
+}
+
+// The options, or nullopt after printing why (and the usage) to stderr.
+std::optional<FloorOptions> parse_options(int argc, char** argv) {
+  const std::vector<OptionSpec> specs = option_specs();
+  FloorOptions o;
+  for (int i = 1; i < argc; i += 2) {
     const std::string key = argv[i];
-    if (key == "--help" || key == "-h") return false;
-    if (i + 1 >= argc) {
-      std::cerr << "sse_floor: " << key << " needs a value\n";
-      return false;
+    const auto spec = std::find_if(specs.begin(), specs.end(),
+                                   [&](const OptionSpec& s) { return key == s.name; });
+    if (spec == specs.end()) {
+      if (key != "--help" && key != "-h") std::cerr << "sse_floor: unknown option " << key << "\n";
+    } else if (i + 1 >= argc || !spec->set(o, argv[i + 1])) {
+      std::cerr << "sse_floor: bad or missing value for " << key << "\n";
+    } else {
+      continue;
     }
-    const std::string value = argv[++i];
-    try {
-      if (key == "--connections")
-        o.connections = static_cast<uint32_t>(std::stoul(value));
-      else if (key == "--frame-size")
-        o.frame_bytes = std::stoul(value);
-      else if (key == "--rounds")
-        o.limits.rounds = std::stoull(value);
-      else if (key == "--duration")
-        o.limits.duration_s = std::stod(value);
-      else if (key == "--rate")
-        o.limits.rate = std::stod(value);
-      else if (key == "--warmup")
-        o.limits.warmup_rounds = static_cast<uint32_t>(std::stoul(value));
-      else if (key == "--mode")
-        o.mode = value;
-      else if (key == "--batch")
-        o.batch = static_cast<unsigned>(std::stoul(value));
-      else if (key == "--setup-timeout")
-        o.setup_timeout_s = std::stod(value);
-      else {
-        std::cerr << "sse_floor: unknown option " << key << "\n";
-        return false;
-      }
-    } catch (const std::exception&) {
-      std::cerr << "sse_floor: bad value for " << key << ": " << value << "\n";
-      return false;
-    }
+    print_usage(specs);
+    return std::nullopt;
   }
-  const char* problem = nullptr;
-  if (o.connections < 1 || o.connections > kMaxConnections)
-    problem = "--connections must be 1..19500";
-  else if (o.frame_bytes < 1 || o.frame_bytes > 65536)
-    problem = "--frame-size must be 1..65536";
-  else if (!(o.limits.duration_s > 0 && o.limits.duration_s <= 3600))
-    problem = "--duration must be in (0, 3600]";
-  else if (!(o.limits.rate >= 0))
-    problem = "--rate must not be negative";
-  else if (o.limits.warmup_rounds > 100)
-    problem = "--warmup must be 0..100";
-  else if (o.mode != "sendmsg" && o.mode != "uring" && o.mode != "both")
-    problem = "--mode must be sendmsg, uring or both";
-  else if (o.batch < 1 || o.batch > 4096)
-    problem = "--batch must be 1..4096";
-  else if (!(o.setup_timeout_s > 0 && o.setup_timeout_s <= 600))
-    problem = "--setup-timeout must be in (0, 600]";
-  if (problem) {
-    std::cerr << "sse_floor: " << problem << "\n";
-    return false;
-  }
-  return true;
+  return o;
 }
 
 // An SSE frame of exactly `bytes` bytes (the last two are the blank line that ends it).
@@ -118,16 +124,23 @@ double per_write(uint64_t ns, uint64_t writes) {
   return writes ? static_cast<double>(ns) / static_cast<double>(writes) : 0.0;
 }
 
+// False when rounds took longer than the period --rate asks for, so they ran back to back.
+bool rate_held(const FloorOptions& o, const RunMeasure& m) {
+  if (o.limits.rate <= 0 || m.rounds == 0) return true;
+  return static_cast<double>(m.write_wall_ns) / static_cast<double>(m.rounds) <=
+         1e9 / o.limits.rate;
+}
+
 std::string result_json(const FloorOptions& o, const RoundWriter& writer, const RunMeasure& m) {
   const WriteCounts& c = m.counts;
   std::ostringstream json;
   json << std::fixed << std::setprecision(1) << "{\"tool\":\"sse_floor\",\"mode\":\""
        << writer.mode() << "\",\"connections\":" << o.connections
        << ",\"frame_bytes\":" << o.frame_bytes << ",\"rate\":" << o.limits.rate
-       << ",\"rounds\":" << m.rounds << ",\"attempts\":" << m.rounds * o.connections
-       << ",\"writes\":" << c.writes << ",\"partial\":" << c.partial
-       << ",\"would_block\":" << c.would_block << ",\"errors\":" << c.errors
-       << ",\"syscalls\":" << c.syscalls
+       << ",\"rate_held\":" << (rate_held(o, m) ? "true" : "false") << ",\"rounds\":" << m.rounds
+       << ",\"attempts\":" << m.rounds * o.connections << ",\"writes\":" << c.writes
+       << ",\"partial\":" << c.partial << ",\"would_block\":" << c.would_block
+       << ",\"errors\":" << c.errors << ",\"syscalls\":" << c.syscalls
        << ",\"cpu_ns_per_write\":" << per_write(m.thread_cpu_ns, c.writes)
        << ",\"sys_ns_per_write\":" << per_write(m.thread_sys_ns, c.writes)
        << ",\"process_cpu_ns_per_write\":" << per_write(m.process_cpu_ns, c.writes)
@@ -139,6 +152,11 @@ std::string result_json(const FloorOptions& o, const RoundWriter& writer, const 
 
 void report(const FloorOptions& o, const RoundWriter& writer, const RunMeasure& m) {
   std::cout << result_json(o, writer, m) << std::endl;
+  if (!rate_held(o, m)) {
+    std::fprintf(stderr, "sse_floor %s: --rate %g not held, a round takes %.0f ms\n", writer.mode(),
+                 o.limits.rate,
+                 static_cast<double>(m.write_wall_ns) / 1e6 / static_cast<double>(m.rounds));
+  }
   std::fprintf(
       stderr,
       "sse_floor %s: %u connections x %llu rounds, %llu writes, %llu would block, "
@@ -153,11 +171,9 @@ void report(const FloorOptions& o, const RoundWriter& writer, const RunMeasure& 
 }  // namespace
 
 int run(int argc, char** argv) {
-  FloorOptions o;
-  if (!parse_options(argc, argv, o)) {
-    usage();
-    return 2;
-  }
+  const std::optional<FloorOptions> parsed = parse_options(argc, argv);
+  if (!parsed) return 2;
+  const FloorOptions& o = *parsed;
   if (o.mode == "uring" && !uring_built()) {
     std::cerr << "sse_floor: --mode uring: this sse_floor was built without liburing "
                  "(install liburing-dev and rebuild)\n";
