@@ -65,9 +65,7 @@ std::vector<OptionSpec> option_specs() {
        "R          measured rounds, each one frame to every connection (default "
        "1000000)",
        [](O& o, V v) { return parse_in(v, 1, 1e12, o.limits.rounds); }},
-      {"--duration",
-       "S        .. or stop after S seconds per mode, whichever comes first, "
-       "at most 3600 (default 5)",
+      {"--duration", "S        .. or after S seconds per mode, at most 3600 (default 5)",
        [](O& o, V v) { return parse_in(v, 1e-3, 3600, o.limits.duration_s); }},
       {"--rate", "R            rounds per second, 0 = back to back (default 0)",
        [](O& o, V v) { return parse_in(v, 0, 1e6, o.limits.rate); }},

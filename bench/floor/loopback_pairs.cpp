@@ -44,7 +44,8 @@ UniqueFd listen_loopback(uint16_t& port, std::string& error) {
   return fd;
 }
 
-// Waits until every socket in `batch` has connected; false with `error` set otherwise.
+// Waits until every socket from index `from` on has connected; false with `error` set if one
+// failed or the deadline passed.
 bool await_connected(const std::vector<UniqueFd>& senders, size_t from, uint64_t deadline_us,
                      std::string& error) {
   std::vector<pollfd> waiting;
