@@ -33,7 +33,7 @@ class UringWriter : public RoundWriter {
   }
 
  private:
-  void prepare(size_t index);
+  bool prepare(size_t index);
   unsigned reap(unsigned expected, WriteCounts& counts);
 
   const std::vector<UniqueFd>& sockets_;
@@ -50,7 +50,7 @@ bool UringWriter::init(std::string& error) {
   io_uring_params params{};
   params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN;
   int rc = io_uring_queue_init_params(batch_, &ring_, &params);
-  if (rc == -EINVAL) {  // a kernel older than 6.0 knows neither flag
+  if (rc == -EINVAL) {  // before 6.0 the kernel lacks SINGLE_ISSUER
     params = io_uring_params{};
     rc = io_uring_queue_init_params(batch_, &ring_, &params);
   }
@@ -68,9 +68,11 @@ bool UringWriter::init(std::string& error) {
   return true;
 }
 
-void UringWriter::prepare(size_t index) {
-  // The ring holds `batch_` entries and is empty at the start of each batch.
+bool UringWriter::prepare(size_t index) {
+  // The ring holds `batch_` entries and is empty at the start of each batch, so this only
+  // fails if that invariant broke.
   io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  if (!sqe) return false;
   // MSG_DONTWAIT makes a full socket complete with -EAGAIN, as sendmsg on a non-blocking
   // socket does, instead of io_uring waiting for room.
   const int flags = MSG_NOSIGNAL | MSG_DONTWAIT;
@@ -80,6 +82,7 @@ void UringWriter::prepare(size_t index) {
   } else {
     io_uring_prep_send(sqe, sockets_[index].get(), frame_.data(), frame_.size(), flags);
   }
+  return true;
 }
 
 unsigned UringWriter::reap(unsigned expected, WriteCounts& counts) {
@@ -116,7 +119,13 @@ void UringWriter::write_round(WriteCounts& counts) {
       return;
     }
     const auto count = static_cast<unsigned>(std::min<size_t>(batch_, sockets_.size() - next));
-    for (unsigned i = 0; i < count; ++i) prepare(next + i);
+    unsigned prepared = 0;
+    while (prepared < count && prepare(next + prepared)) ++prepared;
+    if (prepared < count) {
+      counts.errors += sockets_.size() - next;
+      broken_ = true;
+      return;
+    }
     next += count;
     const int rc = io_uring_submit_and_wait(&ring_, count);
     ++counts.syscalls;
