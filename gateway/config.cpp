@@ -23,7 +23,7 @@ ListenAddress parse_listen_node(const ConfigNode& node, const ListenResolver& re
 ServerConfig parse_server(const ConfigNode& node, const ListenResolver& resolve) {
   node.only_keys({"listen", "workers", "headers", "heartbeat", "max_connections", "cors_origins",
                   "cors_credentials", "max_body_bytes", "subscriber_queue_bytes",
-                  "shutdown_timeout", "request_timeout", "log_level"});
+                  "shutdown_timeout", "request_timeout", "log_level", "io_uring"});
   ServerConfig server;
   if (auto listen = node.get("listen")) {
     server.listen.clear();
@@ -57,6 +57,7 @@ ServerConfig parse_server(const ConfigNode& node, const ListenResolver& resolve)
   server.shutdown_timeout_ms = node.duration_or("shutdown_timeout", server.shutdown_timeout_ms);
   server.request_timeout_ms = node.duration_or("request_timeout", server.request_timeout_ms);
   if (server.request_timeout_ms <= 0) node["request_timeout"].fail("must be positive");
+  server.io_uring = node.bool_or("io_uring", server.io_uring);
   server.log_level = node.str_or("log_level", server.log_level);
   if (server.log_level != "debug" && server.log_level != "info" && server.log_level != "warn" &&
       server.log_level != "error") {

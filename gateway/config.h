@@ -50,6 +50,7 @@ struct ServerConfig {
   int64_t request_timeout_ms =
       30000;  // a request head+body, or a keep-alive idle, must not take longer
   std::string log_level = "info";
+  bool io_uring = true;  // batch each flush slice's sends in one io_uring submission
 };
 
 struct GatewayConfig {

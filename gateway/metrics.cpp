@@ -116,6 +116,11 @@ std::string render_prometheus(const Metrics& m, const ChannelDirectory& channels
   counter(out, "ssegw_events_delivered_total", "Events queued to subscribers (live and replayed).",
           m.events_delivered.load());
   counter(out, "ssegw_bytes_out_total", "Bytes written to subscribers.", m.bytes_out.load());
+  counter(out, "ssegw_io_uring_sends_total",
+          "Writes to subscribers made in a batch through a worker's io_uring.",
+          m.batched_sends.load());
+  counter(out, "ssegw_io_uring_workers", "Workers that send through io_uring (server.io_uring).",
+          static_cast<uint64_t>(std::max<int64_t>(0, m.io_uring_workers.load())), "gauge");
   counter(out, "ssegw_slow_subscriber_disconnects_total",
           "Subscribers dropped for a full output queue.", m.slow_disconnects.load());
   counter(out, "ssegw_publishes_total", "Events accepted by HTTP publish.", m.publishes.load());

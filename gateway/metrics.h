@@ -29,6 +29,8 @@ struct Metrics {
   std::atomic<uint64_t> publishes_rejected{0};
   std::atomic<uint64_t> replayed_events{0};
   std::atomic<uint64_t> heartbeats{0};
+  std::atomic<uint64_t> batched_sends{0};    // sends made through a worker's io_uring
+  std::atomic<int64_t> io_uring_workers{0};  // workers whose sends go through io_uring
 };
 
 struct NamedStatus {

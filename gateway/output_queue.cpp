@@ -7,10 +7,6 @@
 #include <climits>
 
 namespace ssegw {
-namespace {
-constexpr size_t kMaxIov = 64;
-}
-
 void OutputQueue::push(FrameRef frame) {
   if (head_ >= 32 && head_ * 2 >= frames_.size()) {
     // A subscriber that is always a little behind never empties; reclaim written slots.
@@ -31,22 +27,49 @@ void OutputQueue::push_owned(std::string bytes) {
   push(FrameRef::adopt(new Frame(0, Event{}, std::move(bytes), 0)));
 }
 
+size_t OutputQueue::gather(iovec* iov, size_t max, size_t* offered) const {
+  size_t count = 0;
+  *offered = 0;
+  for (size_t i = head_; i < frames_.size() && count < max; ++i, ++count) {
+    const std::string& b = frames_[i]->bytes();
+    const size_t skip = i == head_ ? head_offset_ : 0;
+    iov[count].iov_base = const_cast<char*>(b.data() + skip);
+    iov[count].iov_len = b.size() - skip;
+    *offered += b.size() - skip;
+  }
+  return count;
+}
+
+void OutputQueue::consume(size_t n) {
+  bytes_ -= n;
+  while (n > 0) {
+    const size_t rest = frames_[head_]->bytes().size() - head_offset_;
+    if (n < rest) {
+      head_offset_ += n;
+      break;
+    }
+    n -= rest;
+    frames_[head_] = FrameRef();
+    ++head_;
+    head_offset_ = 0;
+  }
+  // Skip empty frames so head_ always points at bytes to write.
+  while (head_ < frames_.size() && frames_[head_]->bytes().size() == head_offset_) {
+    frames_[head_] = FrameRef();
+    ++head_;
+    head_offset_ = 0;
+  }
+  if (bytes_ == 0) clear();
+}
+
 WriteResult OutputQueue::write_to(int fd, size_t* written) {
   *written = 0;
   while (bytes_ > 0) {
     iovec iov[kMaxIov];
-    size_t count = 0;
     size_t offered = 0;
-    for (size_t i = head_; i < frames_.size() && count < kMaxIov; ++i, ++count) {
-      const std::string& b = frames_[i]->bytes();
-      size_t skip = i == head_ ? head_offset_ : 0;
-      iov[count].iov_base = const_cast<char*>(b.data() + skip);
-      iov[count].iov_len = b.size() - skip;
-      offered += b.size() - skip;
-    }
     msghdr msg{};
     msg.msg_iov = iov;
-    msg.msg_iovlen = count;
+    msg.msg_iovlen = gather(iov, kMaxIov, &offered);
     // sendmsg rather than writev for MSG_NOSIGNAL: a peer that went away must not raise SIGPIPE.
     ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
     if (n < 0) {
@@ -55,26 +78,7 @@ WriteResult OutputQueue::write_to(int fd, size_t* written) {
       return WriteResult::kError;
     }
     *written += static_cast<size_t>(n);
-    bytes_ -= static_cast<size_t>(n);
-    size_t left = static_cast<size_t>(n);
-    while (left > 0) {
-      size_t rest = frames_[head_]->bytes().size() - head_offset_;
-      if (left >= rest) {
-        left -= rest;
-        frames_[head_] = FrameRef();
-        ++head_;
-        head_offset_ = 0;
-      } else {
-        head_offset_ += left;
-        left = 0;
-      }
-    }
-    // Skip empty frames so head_ always points at bytes to write.
-    while (head_ < frames_.size() && frames_[head_]->bytes().size() == head_offset_) {
-      frames_[head_] = FrameRef();
-      ++head_;
-      head_offset_ = 0;
-    }
+    consume(static_cast<size_t>(n));
     // A short write means the socket buffer is full: wait for EV_WRITE.
     if (static_cast<size_t>(n) < offered && bytes_ > 0) return WriteResult::kBlocked;
   }

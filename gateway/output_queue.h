@@ -25,6 +25,12 @@ class OutputQueue {
   bool empty() const { return bytes_ == 0; }
   // Writes as much as the socket takes; kDone when the queue emptied.
   WriteResult write_to(int fd, size_t* written);
+  // The unwritten bytes as at most `max` iovecs, for a caller that writes them itself (a
+  // batched send); returns the count and sets *offered to their total length.
+  size_t gather(iovec* iov, size_t max, size_t* offered) const;
+  // Drops `n` written bytes from the front (n <= bytes()).
+  void consume(size_t n);
+  static constexpr size_t kMaxIov = 64;
   void clear();
   // Moves every unwritten byte of `other` to the end of this queue.
   void append(OutputQueue&& other);

@@ -167,9 +167,10 @@ void Worker::flush_dirty() {
                                             {"queued", std::to_string(c->out.bytes())}});
       close_connection(c);
     } else if (!c->write_armed) {
-      flush(c);  // a blocked socket is flushed by its EV_WRITE, not by another EAGAIN
+      send_soon(c);  // a blocked socket is flushed by its EV_WRITE, not by another EAGAIN
     }
   }
+  send_batch();
   if (dirty_head_ < dirty_.size()) {
     // A worker that never catches up never empties the list: drop the flushed prefix.
     if (dirty_head_ >= 4096 && dirty_head_ * 2 >= dirty_.size()) {
@@ -190,14 +191,73 @@ void Worker::on_flush_turn(evutil_socket_t, short, void* arg) {
   static_cast<Worker*>(arg)->flush_dirty();
 }
 
+// Made on the worker thread at first use: the ring belongs to the thread that made it.
+SendBatch* Worker::batch() {
+  if (!settings_->io_uring) return nullptr;
+  if (!batch_) {
+    batch_ = std::make_unique<SendBatch>();
+    metrics_.io_uring_workers.fetch_add(batch_->available() ? 1 : 0, std::memory_order_relaxed);
+    if (!batch_->available()) {
+      log_warn("io_uring unavailable, sending with sendmsg",
+               {{"worker", std::to_string(index_)}, {"reason", batch_->unavailable_reason()}});
+    }
+  }
+  return batch_->available() ? batch_.get() : nullptr;
+}
+
+void Worker::send_soon(Connection* c) {
+  SendBatch* b = batch();
+  if (b == nullptr || c->held || c->out.empty()) {
+    flush(c);
+    return;
+  }
+  b->add(c->fd, c->out, c);
+  if (b->full()) send_batch();
+}
+
+void Worker::send_batch() {
+  if (!batch_ || batch_->empty()) return;
+  uint64_t sends = 0;
+  batch_->run([&](void* owner, long result, size_t offered) {
+    auto* c = static_cast<Connection*>(owner);
+    if (result == SendBatch::kNotSent) {
+      flush(c);
+      return;
+    }
+    ++sends;
+    if (result < 0) {
+      const bool blocked = result == -EAGAIN || result == -EWOULDBLOCK || result == -EINTR;
+      finish_write(c, blocked ? WriteResult::kBlocked : WriteResult::kError, 0);
+      return;
+    }
+    const auto written = static_cast<size_t>(result);
+    c->out.consume(written);
+    if (!c->out.empty() && written == offered) {
+      // More frames than one sendmsg carries: write the rest now, as write_to would.
+      account_written(c, written);
+      flush(c);
+      return;
+    }
+    finish_write(c, c->out.empty() ? WriteResult::kDone : WriteResult::kBlocked, written);
+  });
+  metrics_.batched_sends.fetch_add(sends, std::memory_order_relaxed);
+}
+
+void Worker::account_written(Connection* c, size_t written) {
+  if (written == 0) return;
+  metrics_.bytes_out.fetch_add(written, std::memory_order_relaxed);
+  c->last_write_ms = mono_ms();
+}
+
 void Worker::flush(Connection* c) {
   if (c->held) return;
   size_t written = 0;
   WriteResult result = c->out.write_to(c->fd, &written);
-  if (written > 0) {
-    metrics_.bytes_out.fetch_add(written, std::memory_order_relaxed);
-    c->last_write_ms = mono_ms();
-  }
+  finish_write(c, result, written);
+}
+
+void Worker::finish_write(Connection* c, WriteResult result, size_t written) {
+  account_written(c, written);
   switch (result) {
     case WriteResult::kDone:
       if (c->write_armed) {

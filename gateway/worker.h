@@ -19,6 +19,7 @@
 #include "event_handles.h"
 #include "http_routes.h"
 #include "metrics.h"
+#include "send_batch.h"
 
 namespace ssegw {
 
@@ -92,6 +93,11 @@ class Worker final : public FanoutTarget {
   void mark_dirty(Connection* c);
   void flush_dirty();
   void flush(Connection* c);
+  void finish_write(Connection* c, WriteResult result, size_t written);
+  void account_written(Connection* c, size_t written);
+  SendBatch* batch();
+  void send_soon(Connection* c);
+  void send_batch();
   void close_connection(Connection* c);
   void remove_subscriber(Connection* c);
   void heartbeat();
@@ -119,6 +125,7 @@ class Worker final : public FanoutTarget {
   std::unordered_map<uint64_t, Connection*> waiting_;  // publish acks and resumes in flight
   std::vector<Connection*> dirty_;  // to flush from dirty_head_ on; closed ones are null
   size_t dirty_head_ = 0;
+  std::unique_ptr<SendBatch> batch_;        // io_uring sends of a flush slice; made on first use
   std::vector<Connection*> input_pending_;  // requests left in their buffers for the next turn
   FrameRef heartbeat_frame_;
   uint64_t next_id_ = 1;

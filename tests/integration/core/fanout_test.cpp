@@ -11,6 +11,7 @@
 
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
+#include "tests/support/raw_connection.h"
 
 namespace ssegw::testing {
 namespace {
@@ -52,6 +53,48 @@ channels: [{path: /fan, history: 10, publish: true}]
   HttpResponse m = http_request(gw.port(), "GET", "/metrics");
   EXPECT_NE(m.body.find("ssegw_events_delivered_total " + std::to_string(kSubscribers * kEvents)),
             std::string::npos);
+}
+
+// 600 subscribers on one worker: more than one flush slice (256), each slice one io_uring
+// submission when the kernel allows it, and the same events either way.
+void expect_every_event_in_order(const std::string& server_yaml, bool io_uring_expected) {
+  GatewayProcess gw(server_yaml + "channels: [{path: /b, history: 10, publish: true}]\n");
+  constexpr int kSubscribers = 600;
+  constexpr int kEvents = 50;
+  std::vector<std::unique_ptr<SseClient>> subs;
+  for (int i = 0; i < kSubscribers; ++i) {
+    subs.push_back(std::make_unique<SseClient>(gw.port(), "/b"));
+    ASSERT_EQ(subs.back()->status(), 200) << "subscriber " << i;
+  }
+  for (int i = 0; i < kEvents; ++i)
+    ASSERT_EQ(publish(gw.port(), "/b", "e" + std::to_string(i)).status, 200);
+  for (int s = 0; s < kSubscribers; ++s) {
+    for (int i = 0; i < kEvents; ++i) {
+      auto e = subs[s]->next(std::chrono::seconds(10));
+      ASSERT_TRUE(e) << "subscriber " << s << " event " << i;
+      ASSERT_EQ(e->data, "e" + std::to_string(i)) << "subscriber " << s;
+    }
+  }
+  const std::string m = http_request(gw.port(), "GET", "/metrics").body;
+  const double workers = metric_value(m, "ssegw_io_uring_workers");
+  const double sends = metric_value(m, "ssegw_io_uring_sends_total");
+  if (!io_uring_expected) {
+    EXPECT_EQ(workers, 0);
+    EXPECT_EQ(sends, 0);
+  } else if (workers > 0) {
+    // Every delivery but the ones a blocked socket wrote on EV_WRITE went through the ring.
+    EXPECT_GE(sends, kEvents) << m;
+  } else {
+    EXPECT_NE(gw.output().find("io_uring unavailable"), std::string::npos) << gw.output();
+  }
+}
+
+TEST(Fanout, BatchedSendsDeliverEveryEventInOrderAcrossFlushSlices) {
+  expect_every_event_in_order("server: {workers: 1, heartbeat: 60s}\n", true);
+}
+
+TEST(Fanout, WithIoUringOffEverySendIsAPlainSendmsg) {
+  expect_every_event_in_order("server: {workers: 1, heartbeat: 60s, io_uring: false}\n", false);
 }
 
 TEST(Resume, ReconnectWithLastEventIdWhilePublishingMissesNothingAndRepeatsNothing) {
