@@ -103,4 +103,26 @@ TEST(OutputQueue, AppendKeepsOrderAfterAPartialWrite) {
 }
 
 }  // namespace
+TEST(OutputQueue, GatherOffersTheUnwrittenBytesAndConsumeDropsThemAcrossFrames) {
+  OutputQueue q;
+  q.push_owned("abc");
+  q.push(frame("defg"));
+  q.push(frame("hi"));
+  q.consume(2);  // into the first frame
+  iovec iov[OutputQueue::kMaxIov];
+  size_t offered = 0;
+  ASSERT_EQ(q.gather(iov, OutputQueue::kMaxIov, &offered), 3u);
+  EXPECT_EQ(offered, 7u);
+  EXPECT_EQ(std::string(static_cast<char*>(iov[0].iov_base), iov[0].iov_len), "c");
+  q.consume(3);  // the rest of the first frame and two bytes of the second
+  ASSERT_EQ(q.gather(iov, 1, &offered), 1u);
+  EXPECT_EQ(std::string(static_cast<char*>(iov[0].iov_base), iov[0].iov_len), "fg");
+  EXPECT_EQ(offered, 2u);
+  EXPECT_EQ(q.bytes(), 4u);
+  q.consume(4);
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.gather(iov, OutputQueue::kMaxIov, &offered), 0u);
+  EXPECT_EQ(offered, 0u);
+}
+
 }  // namespace ssegw
