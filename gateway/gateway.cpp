@@ -78,13 +78,19 @@ Gateway::Gateway(GatewayConfig config, BridgeCatalog catalog, EnvLookup env, Gat
   base_.reset(event_base_new());
   auto settings = std::make_shared<const ServerConfig>(config_.server);
   std::vector<FanoutTarget*> targets;
-  for (int i = 0; i < worker_count(config_.server); ++i) {
+  fanout_workers_ = worker_count(config_.server);
+  // One more worker than configured takes the publishes (see Worker::hand_over): a thread
+  // that does no fan-out answers them while the others are busy writing to subscribers.
+  for (int i = 0; i <= fanout_workers_; ++i) {
     workers_.push_back(std::make_unique<Worker>(i, settings, metrics_, *this));
     targets.push_back(workers_.back().get());
   }
   channels_ = std::make_unique<ChannelDirectory>(options_.id_base, targets);
   channels_->apply(config_.channels);
-  for (auto& worker : workers_) worker->attach(*channels_);
+  for (auto& worker : workers_) {
+    worker->attach(*channels_);
+    if (worker != workers_.back()) worker->set_publish_worker(workers_.back().get());
+  }
   context_ = std::make_unique<BridgeContext>(BridgeContext{*channels_});
 }
 
@@ -119,7 +125,7 @@ bool Gateway::bind_listeners() {
     });
     listeners_.emplace_back(listener);
     log_info("listening on " + bound_address(listener),
-             {{"workers", std::to_string(workers_.size())}});
+             {{"workers", std::to_string(fanout_workers_)}});
   }
   return true;
 }
@@ -164,7 +170,7 @@ void Gateway::accept(evutil_socket_t fd) {
   }
   metrics_.connections_open.fetch_add(1, std::memory_order_relaxed);
   metrics_.connections_accepted.fetch_add(1, std::memory_order_relaxed);
-  workers_[next_worker_++ % workers_.size()]->adopt(fd);
+  workers_[next_worker_++ % static_cast<size_t>(fanout_workers_)]->adopt(fd);
 }
 
 void Gateway::start_bridges(const std::string& kind, const std::vector<BridgeConfig>& configs) {

@@ -61,7 +61,8 @@ class Gateway final : public StatusSource {
   Metrics metrics_;
   SystemdNotifier notifier_;
   EventBasePtr base_;
-  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::unique_ptr<Worker>> workers_;  // the fan-out workers, then the publish one
+  int fanout_workers_ = 0;
   std::unique_ptr<ChannelDirectory> channels_;
   std::unique_ptr<BridgeContext> context_;
   std::vector<ListenerPtr> listeners_;

@@ -70,6 +70,12 @@ void Worker::adopt(int fd) {
   wake();
 }
 
+void Worker::adopt_with_input(int fd, std::string unparsed) {
+  std::lock_guard lock(inbox_.mu);
+  inbox_.handed.emplace_back(fd, std::move(unparsed));
+  wake();
+}
+
 void Worker::post(std::function<void()> task) {
   std::lock_guard lock(inbox_.mu);
   inbox_.tasks.push_back(std::move(task));
@@ -104,17 +110,25 @@ void Worker::on_wake(evutil_socket_t, short, void* arg) {
 void Worker::process_inbox() {
   std::vector<std::pair<std::shared_ptr<Channel>, FrameRef>> frames;
   std::vector<int> fds;
+  std::vector<std::pair<int, std::string>> handed;
   std::vector<std::function<void()>> tasks;
   std::optional<int64_t> drain_timeout_ms;
   {
     std::lock_guard lock(inbox_.mu);
     frames.swap(inbox_.frames);
     fds.swap(inbox_.fds);
+    handed.swap(inbox_.handed);
     tasks.swap(inbox_.tasks);
     drain_timeout_ms.swap(inbox_.drain_timeout_ms);
     inbox_.wake_pending = false;
   }
   for (int fd : fds) open_connection(fd);
+  for (auto& [fd, unparsed] : handed) {
+    if (Connection* c = open_connection(fd)) {
+      c->in = std::move(unparsed);
+      process_requests(c);
+    }
+  }
   for (auto& task : tasks) task();
   for (const auto& [channel, frame] : frames) fan_out(channel, frame);
   flush_dirty();
@@ -288,11 +302,11 @@ void Worker::finish_write(Connection* c, WriteResult result, size_t written) {
   }
 }
 
-void Worker::open_connection(int fd) {
+Connection* Worker::open_connection(int fd) {
   if (draining_) {
     ::close(fd);
     metrics_.connections_open.fetch_sub(1, std::memory_order_relaxed);
-    return;
+    return nullptr;
   }
   evutil_make_socket_nonblocking(fd);
   auto* c = new Connection();
@@ -307,6 +321,7 @@ void Worker::open_connection(int fd) {
   update_reading(c);
   c->all_slot = all_.size();
   all_.push_back(c);
+  return c;
 }
 
 void Worker::on_read(evutil_socket_t, short, void* arg) {
@@ -372,6 +387,10 @@ void Worker::process_requests(Connection* c) {
     HttpRequest request;
     ParseOutcome outcome = parse_http_request(std::string_view(c->in).substr(pos), limits, request);
     if (!answer_parse_result(c, outcome, request)) break;
+    if (should_hand_over(c, request)) {
+      hand_over(c, pos);
+      return;
+    }
     pos += outcome.consumed;
     ++handled;
     c->continue_sent = false;
@@ -625,17 +644,37 @@ void Worker::remove_subscriber(Connection* c) {
   c->channel.reset();
 }
 
+// Publishes go to the publish worker, which does no fan-out, so that their answers do not
+// wait behind a flush of thousands of subscribers. A connection moves there with its first
+// publish, once everything it was answered before has been written (answers stay in order).
+bool Worker::should_hand_over(const Connection* c, const HttpRequest& request) const {
+  return publish_worker_ != nullptr && !draining_ && request.method == "POST" &&
+         c->mode == Connection::Mode::kRequest && c->out.empty() && !c->write_armed;
+}
+
+void Worker::hand_over(Connection* c, size_t unparsed_from) {
+  const int fd = c->fd;
+  std::string unparsed = c->in.substr(unparsed_from);
+  forget_connection(c);
+  publish_worker_->adopt_with_input(fd, std::move(unparsed));
+}
+
 void Worker::close_connection(Connection* c) {
+  ::close(c->fd);
+  metrics_.connections_open.fetch_sub(1, std::memory_order_relaxed);
+  forget_connection(c);
+}
+
+// Everything but the socket itself, which is closed or handed to another worker.
+void Worker::forget_connection(Connection* c) {
   if (c->channel) remove_subscriber(c);
   waiting_.erase(c->id);
   event_del(&c->read_ev);
   event_del(&c->write_ev);
-  ::close(c->fd);
   Connection* last = all_.back();
   all_[c->all_slot] = last;
   last->all_slot = c->all_slot;
   all_.pop_back();
-  metrics_.connections_open.fetch_sub(1, std::memory_order_relaxed);
   if (c->dirty)
     std::replace(dirty_.begin() + static_cast<std::ptrdiff_t>(dirty_head_), dirty_.end(), c,
                  static_cast<Connection*>(nullptr));

@@ -33,11 +33,15 @@ class Worker final : public FanoutTarget {
 
   // Before start(): the directory exists only after the workers it fans out to.
   void attach(const ChannelDirectory& channels) { channels_ = &channels; }
+  // Before start(): where this worker hands connections that publish.
+  void set_publish_worker(Worker* worker) { publish_worker_ = worker; }
   void start();
   void join();
 
   // Any thread.
   void adopt(int fd);
+  // A connection another worker handed over, with the request bytes it had not handled.
+  void adopt_with_input(int fd, std::string unparsed);
   void post(std::function<void()> task);
   void enqueue_frame(const std::shared_ptr<Channel>& channel, FrameRef frame) override;
   void update_settings(std::shared_ptr<const ServerConfig> settings);
@@ -50,6 +54,7 @@ class Worker final : public FanoutTarget {
     std::mutex mu;
     std::vector<std::pair<std::shared_ptr<Channel>, FrameRef>> frames;
     std::vector<int> fds;
+    std::vector<std::pair<int, std::string>> handed;
     std::vector<std::function<void()>> tasks;
     // Taken after the frames of the same wake-up: an event published before SIGTERM must
     // still reach the streams that drain then closes.
@@ -70,7 +75,7 @@ class Worker final : public FanoutTarget {
 
   void wake();
   void process_inbox();
-  void open_connection(int fd);
+  Connection* open_connection(int fd);
   void read_request_bytes(Connection* c);
   void read_and_discard(Connection* c);
   void process_requests(Connection* c);
@@ -99,6 +104,9 @@ class Worker final : public FanoutTarget {
   void send_soon(Connection* c);
   void send_batch();
   void close_connection(Connection* c);
+  void forget_connection(Connection* c);
+  bool should_hand_over(const Connection* c, const HttpRequest& request) const;
+  void hand_over(Connection* c, size_t unparsed_from);
   void remove_subscriber(Connection* c);
   void heartbeat();
   void expire_requests();
@@ -110,6 +118,7 @@ class Worker final : public FanoutTarget {
   Metrics& metrics_;
   const StatusSource& status_;
   const ChannelDirectory* channels_ = nullptr;
+  Worker* publish_worker_ = nullptr;  // null on the publish worker itself
   EventBasePtr base_;
   EventPtr wake_ev_;
   EventPtr tick_ev_;

@@ -7,6 +7,7 @@
 
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
+#include "tests/support/raw_connection.h"
 
 namespace ssegw::testing {
 namespace {
@@ -141,6 +142,46 @@ TEST_F(SubscribePublish, PipelinedKeepAlivePublishes) {
   ASSERT_NE(first, std::string::npos) << got;
   EXPECT_NE(got.find("HTTP/1.1 200", first + 1), std::string::npos) << got;
   EXPECT_NE(got.find("Connection: keep-alive"), std::string::npos) << got;
+}
+
+// A connection moves to the publish worker with its first POST, taking the requests pipelined
+// behind it (here all of them, sent in one segment): every answer comes back once, in order,
+// and the events keep their order.
+TEST_F(SubscribePublish, PipelinedRequestsFollowAPublishToThePublishWorkerInOrder) {
+  SseClient sub(gw.port(), "/events");
+  ASSERT_EQ(sub.status(), 200);
+  RawConnection c(gw.port());
+  ASSERT_TRUE(c.connected());
+  c.send(
+      "POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nB"
+      "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+      "POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nC"
+      "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string rest = c.read_until("HTTP/1.1 404", std::chrono::seconds(5));
+  rest += c.read_until("\n", std::chrono::milliseconds(500));
+  const size_t b = rest.find("HTTP/1.1 200");
+  const size_t health = rest.find("HTTP/1.1 200", b + 1);
+  const size_t cc = rest.find("HTTP/1.1 200", health + 1);
+  const size_t missing = rest.find("HTTP/1.1 404");
+  ASSERT_NE(b, std::string::npos) << rest;
+  ASSERT_NE(health, std::string::npos) << rest;
+  ASSERT_NE(cc, std::string::npos) << rest;
+  ASSERT_NE(missing, std::string::npos) << rest;
+  EXPECT_LT(cc, missing) << rest;
+  EXPECT_EQ(rest.find("HTTP/1.1", missing + 1), std::string::npos) << "an answer came twice";
+  std::vector<std::string> got;
+  while (got.size() < 2) {
+    auto e = sub.next(std::chrono::seconds(5));
+    ASSERT_TRUE(e);
+    got.push_back(e->data);
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"B", "C"}));
+  // The connection stays usable where it went.
+  c.send("POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nD");
+  EXPECT_NE(c.read_until("}\n", std::chrono::seconds(5)).find("HTTP/1.1 200"), std::string::npos);
+  auto d = sub.next(std::chrono::seconds(5));
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->data, "D");
 }
 
 TEST(Connections, UnfinishedRequestTimesOutWith408) {
