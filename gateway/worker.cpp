@@ -47,6 +47,7 @@ void Worker::start() {
   const timeval tick = to_timeval(half);
   event_add(tick_ev_.get(), &tick);
   thread_ = std::thread([this] {
+    batch();  // the ring is made now, on its thread, not at the first fan-out
     event_base_loop(base_.get(), EVLOOP_NO_EXIT_ON_EMPTY);
     for (Connection* c : std::vector<Connection*>(all_)) close_connection(c);
   });
@@ -205,7 +206,8 @@ void Worker::on_flush_turn(evutil_socket_t, short, void* arg) {
   static_cast<Worker*>(arg)->flush_dirty();
 }
 
-// Made on the worker thread at first use: the ring belongs to the thread that made it.
+// Made on the worker thread (at start, or when a reload turns io_uring on): the ring
+// belongs to the thread that made it.
 SendBatch* Worker::batch() {
   if (!settings_->io_uring) return nullptr;
   if (!batch_) {
