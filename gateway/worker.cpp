@@ -662,9 +662,12 @@ void Worker::hand_over(Connection* c, size_t unparsed_from) {
 }
 
 void Worker::close_connection(Connection* c) {
-  ::close(c->fd);
-  metrics_.connections_open.fetch_sub(1, std::memory_order_relaxed);
+  // The events go before the descriptor does: once closed, its number may already belong to
+  // a connection another thread accepted.
+  const int fd = c->fd;
   forget_connection(c);
+  ::close(fd);
+  metrics_.connections_open.fetch_sub(1, std::memory_order_relaxed);
 }
 
 // Everything but the socket itself, which is closed or handed to another worker.
