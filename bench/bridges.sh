@@ -209,14 +209,34 @@ fanout_run() {  # label source_yaml publish_cmd
     wait_metric "$port" ssegw_bridge_connected source src 1 30 || log "$label: source not connected"
     eval "$3"
   fi
+  # /metrics is answered by a worker, late while it fans out: this only bounds the wait.
   wait_metric "$port" ssegw_bridge_events_out_total source src "$N_FANOUT" 120 ||
     log "$label: source published $(metric "$port" ssegw_bridge_events_out_total source src) of $N_FANOUT"
-  INGEST_S=$(awk -v a="$M_T0" -v b="$(now)" 'BEGIN { print b - a }')
   echo "{\"last_seq\":$N_FANOUT}" >"$done_file"
   wait "$lp" || true
   measure_end "$label: gateway + $SUBS subscribers"
   FAN_JSON=$(cat "$out")
   stop_pid "$GW_PID"
+}
+# Ingest run: the same reload with no subscriber, timed from the reload until the source has
+# published COUNT events (/metrics, polled every 20 ms): the bridge alone, without fan-out.
+INGEST_RATE=0
+ingest_run() {  # label source_yaml count
+  local port cfg t0 got
+  port=$(free_port)
+  cfg="$WORK/$1.yaml"
+  server_yaml >"$cfg"
+  start_gateway "$cfg" "$port"
+  { server_yaml; echo "sources:"; echo "$2"; } >"$cfg"
+  measure_begin "$GW_PID"
+  t0=$(now)
+  kill -HUP "$GW_PID"
+  wait_metric "$port" ssegw_bridge_events_out_total source src "$3" 120 || true
+  INGEST_RATE=$(awk -v a="$t0" -v b="$(now)" -v n="$3" 'BEGIN { print n / (b - a) }')
+  measure_end "$1: source alone, $3 messages"
+  got=$(metric "$port" ssegw_bridge_events_out_total source src)
+  stop_pid "$GW_PID"
+  INGEST_LOST=$(($3 - got))
 }
 json_num() { grep -o "\"$2\":[0-9.]*" <<<"$1" | head -1 | cut -d: -f2; }
 # Per-subscriber messages/s: deliveries per subscriber over the first-to-last delivery window.
@@ -258,12 +278,22 @@ if has kafka-source; then
   fanout_run kafka-source "  - {name: src, type: kafka, brokers: '$BOOT', topics: [fan-in], start: earliest, to: /bench}" ""
   row "Kafka -> $SUBS subscribers, msg/s per subscriber ($N_FANOUT messages, 3 partitions)" \
     "$(fan_rate)" "$raw_rate" "kcat -C, got $raw_n" 90 "$(fan_lost)"
-  row "Kafka source alone: msg/s into the channel, reload to last (diagnostic)" \
-    "$(awk -v n="$N_FANOUT" -v s="$INGEST_S" 'BEGIN { print n / s }')" "$raw_rate" "kcat -C" - 0
+  # The bridge without fan-out: the same source into a channel nobody reads, N_SINK messages.
+  "$ROOT/tests/brokers/kafka.sh" create-topic "$KSTATE" ingest-in 3 >/dev/null 2>&1
+  payload_file "$N_SINK" "$WORK/sink.txt"
+  kcat -b "$BOOT" -P -t ingest-in -X linger.ms=5 <"$WORK/sink.txt"
+  measure_begin
+  t0=$(now)
+  got=$(kcat -b "$BOOT" -C -t ingest-in -o beginning -e -q -f '.\n' | wc -l) || true
+  raw_rate=$(awk -v a="$t0" -v b="$(now)" -v n="$got" 'BEGIN { print n / (b - a) }')
+  measure_end "kcat -C, $N_SINK messages"
+  ingest_run kafka-ingest "  - {name: src, type: kafka, brokers: '$BOOT', topics: [ingest-in], start: earliest, to: /bench}" "$N_SINK"
+  row "Kafka source, no subscribers: msg/s into the channel ($N_SINK messages; both timed from start)" \
+    "$INGEST_RATE" "$raw_rate" "kcat -C, got $got" - "$INGEST_LOST"
 fi
 
 if has kafka-sink; then
-  payload_file "$N_SINK" "$WORK/sink.txt"
+  [[ -f "$WORK/sink.txt" ]] || payload_file "$N_SINK" "$WORK/sink.txt"
   "$ROOT/tests/brokers/kafka.sh" create-topic "$KSTATE" sink-raw 3 >/dev/null 2>&1
   "$ROOT/tests/brokers/kafka.sh" create-topic "$KSTATE" sink-out 3 >/dev/null 2>&1
   # Raw: kcat -P with the sink's producer settings and four headers of the sink's sizes.
@@ -302,6 +332,15 @@ sinks:
   sink_rate=$(awk -v n="$acked" -v a="$t0" -v b="$t1" 'BEGIN { print n / (b - a) }')
   row "SSE feed -> Kafka sink, msg/s acknowledged ($N_SINK messages, acks=all, idempotent)" \
     "$sink_rate" "$raw_rate" "kcat -P, $raw_got in topic" 90 $((N_SINK - acked))
+  # The feed alone, into a channel with no sink: shows whether it bounds the sink's figure.
+  measure_begin
+  t0=$(now)
+  got=$(curl -sN --max-time 120 "http://127.0.0.1:$up/" | clock_lines "$N_SINK" "data:") || true
+  raw_rate=$(awk -v a="$t0" -v b="$(awk '{ print $3 }' <<<"$got")" -v n="${got%% *}" 'BEGIN { print n / (b - a) }')
+  measure_end "curl -N, $N_SINK events"
+  ingest_run sse-ingest "  - {name: src, type: sse, endpoint: 'http://127.0.0.1:$up/', to: /bench}" "$N_SINK"
+  row "SSE feed alone, no sink: msg/s into the channel ($N_SINK events; both timed from start)" \
+    "$INGEST_RATE" "$raw_rate" "curl -N, got ${got%% *}" - "$INGEST_LOST"
 fi
 
 # ---------------------------------------------------------------------------------------
