@@ -1,5 +1,6 @@
 #include "bridges/kafka/kafka_feed.h"
 
+#include <algorithm>
 #include <array>
 
 #include "bridges/common/backoff.h"
@@ -12,7 +13,7 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kMetadataTimeout = 5s;
-// Messages taken per poll: one wake-up of this thread and one status update per batch. The
+// Messages taken per wake-up of the feed thread, with one status update per batch. The
 // channels' holds are checked between batches, so a held channel takes at most this many more.
 constexpr size_t kPollBatch = 256;
 
@@ -171,12 +172,17 @@ void KafkaFeed::run() {
       sleep_for(20ms);
       continue;
     }
-    const ssize_t got = rd_kafka_consume_batch_queue(queue_.get(), 100, batch.data(), batch.size());
-    if (got <= 0) {
+    // Wait for one message, then take what is already queued without waiting: a batch
+    // call with a timeout would hold a lone message until the batch filled or it expired.
+    rd_kafka_message_t* first = rd_kafka_consumer_poll(consumer_.get(), 100);
+    if (!first) {
       check_recovered();
       continue;
     }
-    consume_batch(batch.data(), static_cast<size_t>(got));
+    batch[0] = first;
+    const ssize_t more =
+        rd_kafka_consume_batch_queue(queue_.get(), 0, batch.data() + 1, batch.size() - 1);
+    consume_batch(batch.data(), 1 + static_cast<size_t>(std::max<ssize_t>(more, 0)));
   }
 }
 
@@ -232,7 +238,9 @@ void KafkaFeed::consume_one(rd_kafka_message_t* message, BatchTally& tally) {
     return;
   }
   event.id = encode_position(key, cut_);
-  for (const auto& channel : channels_) channel->publish(event);
+  // Copies for all channels but the last, which takes the event itself.
+  for (size_t i = 0; i + 1 < channels_.size(); ++i) channels_[i]->publish(event);
+  if (!channels_.empty()) channels_.back()->publish(std::move(event));
   ++tally.out;
 }
 
