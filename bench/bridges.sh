@@ -30,9 +30,9 @@ done
 # Messages per comparison. Fan-out to 1,000 subscribers costs 1,000 deliveries per message,
 # so those counts are smaller than the sink's, which has no subscribers.
 if [[ "$QUICK" == 1 ]]; then
-  N_FANOUT="${N_FANOUT:-5000}" N_SINK="${N_SINK:-50000}"
+  N_FANOUT="${N_FANOUT:-5000}" N_SINK="${N_SINK:-50000}" SINK_ROUNDS="${SINK_ROUNDS:-1}"
 else
-  N_FANOUT="${N_FANOUT:-20000}" N_SINK="${N_SINK:-200000}"
+  N_FANOUT="${N_FANOUT:-20000}" N_SINK="${N_SINK:-200000}" SINK_ROUNDS="${SINK_ROUNDS:-3}"
 fi
 PAYLOAD=100
 # The Kafka sink's producer settings (bridges/kafka/kafka_sink.cpp, KafkaSink::start), given
@@ -292,50 +292,64 @@ if has kafka-source; then
     "$INGEST_RATE" "$raw_rate" "kcat -C, got $got" - "$INGEST_LOST"
 fi
 
-if has kafka-sink; then
-  [[ -f "$WORK/sink.txt" ]] || payload_file "$N_SINK" "$WORK/sink.txt"
-  "$ROOT/tests/brokers/kafka.sh" create-topic "$KSTATE" sink-raw 3 >/dev/null 2>&1
-  "$ROOT/tests/brokers/kafka.sh" create-topic "$KSTATE" sink-out 3 >/dev/null 2>&1
+# One round of the sink comparison: kcat -P, then the bridge, each on its own new topics.
+sink_round() {  # round
+  local r="$1" t0 t1 port cfg base acked
+  "$ROOT/tests/brokers/kafka.sh" create-topic "$KSTATE" "sink-raw-$r" 3 >/dev/null 2>&1
+  "$ROOT/tests/brokers/kafka.sh" create-topic "$KSTATE" "sink-out-$r" 3 >/dev/null 2>&1
   # Raw: kcat -P with the sink's producer settings and four headers of the sink's sizes,
   # after one warm-up message (the first produce to a new topic waits for its metadata).
-  echo "seq=0 ts=0 warm-up" | kcat -b "$BOOT" -P -t sink-raw "${SINK_PRODUCER[@]}"
+  echo "seq=0 ts=0 warm-up" | kcat -b "$BOOT" -P -t "sink-raw-$r" "${SINK_PRODUCER[@]}"
   measure_begin
   t0=$(now)
-  kcat -b "$BOOT" -P -t sink-raw "${SINK_PRODUCER[@]}" -H type=message -H id=100000 \
+  kcat -b "$BOOT" -P -t "sink-raw-$r" "${SINK_PRODUCER[@]}" -H type=message -H id=100000 \
     -H source=feed -H seq=1764590000000000 <"$WORK/sink.txt"
   t1=$(now)
-  measure_end "kcat -P, $N_SINK messages"
-  raw_rate=$(awk -v n="$N_SINK" -v a="$t0" -v b="$t1" 'BEGIN { print n / (b - a) }')
-  raw_got=$(($(kcat -b "$BOOT" -C -t sink-raw -o beginning -e -q -f '.\n' | wc -l) - 1)) || true
-  # Bridge: an upstream that serves N events at once -> type: sse source -> type: kafka sink.
-  up=$(free_port)
-  python3 "$ROOT/bench/sse_burst.py" --port "$up" --count "$N_SINK" --size "$PAYLOAD" >"$WORK/burst.log" 2>&1 &
-  PIDS+=($!)
-  for ((i = 0; i < 100; i++)); do grep -q ready "$WORK/burst.log" && break; sleep 0.1; done
+  measure_end "round $r: kcat -P, $N_SINK messages"
+  RAW_RATES+=("$(awk -v n="$N_SINK" -v a="$t0" -v b="$t1" 'BEGIN { print n / (b - a) }')")
+  RAW_GOT=$(($(kcat -b "$BOOT" -C -t "sink-raw-$r" -o beginning -e -q -f '.\n' | wc -l) - 1)) || true
+  # Bridge: the burst upstream -> type: sse source -> type: kafka sink.
   port=$(free_port)
-  cfg="$WORK/sink.yaml"
+  cfg="$WORK/sink-$r.yaml"
   base="server: {workers: 1}
 channels: [{path: /bench, history: 1000, publish: true}]
 sinks:
-  - {name: snk, type: kafka, from: /bench, brokers: '$BOOT', topic: sink-out}"
+  - {name: snk, type: kafka, from: /bench, brokers: '$BOOT', topic: sink-out-$r}"
   echo "$base" >"$cfg"
   start_gateway "$cfg" "$port"
   # The same warm-up for the sink: one event published over HTTP, acknowledged before the clock.
   curl -s -X POST --data-binary "seq=0 ts=0 warm-up" "http://127.0.0.1:$port/bench" >/dev/null
   wait_metric "$port" ssegw_bridge_events_out_total sink snk 1 30 || log "sink: warm-up not acknowledged"
   printf '%s\nsources:\n  - {name: feed, type: sse, endpoint: "http://127.0.0.1:%s/", to: /bench}\n' \
-    "$base" "$up" >"$cfg"
+    "$base" "$UP" >"$cfg"
   measure_begin "$GW_PID"
   t0=$(now)
   kill -HUP "$GW_PID"
   wait_metric "$port" ssegw_bridge_events_out_total sink snk $((N_SINK + 1)) 300 || true
   t1=$(now)
-  measure_end "sse -> kafka sink, $N_SINK messages"
+  measure_end "round $r: sse -> kafka sink, $N_SINK messages"
   acked=$(($(metric "$port" ssegw_bridge_events_out_total sink snk) - 1))
   stop_pid "$GW_PID"
-  sink_rate=$(awk -v n="$acked" -v a="$t0" -v b="$t1" 'BEGIN { print n / (b - a) }')
-  row "SSE feed -> Kafka sink, msg/s acknowledged ($N_SINK messages, acks=all, idempotent)" \
-    "$sink_rate" "$raw_rate" "kcat -P, $raw_got in topic" 90 $((N_SINK - acked))
+  SINK_RATES+=("$(awk -v n="$acked" -v a="$t0" -v b="$t1" 'BEGIN { print n / (b - a) }')")
+  SINK_LOST=$((SINK_LOST + N_SINK - acked))
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+if has kafka-sink; then
+  [[ -f "$WORK/sink.txt" ]] || payload_file "$N_SINK" "$WORK/sink.txt"
+  UP=$(free_port)
+  python3 "$ROOT/bench/sse_burst.py" --port "$UP" --count "$N_SINK" --size "$PAYLOAD" >"$WORK/burst.log" 2>&1 &
+  PIDS+=($!)
+  for ((i = 0; i < 100; i++)); do grep -q ready "$WORK/burst.log" && break; sleep 0.1; done
+  RAW_RATES=() SINK_RATES=() SINK_LOST=0 RAW_GOT=0
+  # Rounds alternate the two sides, so that other work on the machine falls on both alike;
+  # the row has the median of each and the ratio of every round.
+  for ((r = 1; r <= SINK_ROUNDS; r++)); do sink_round "$r"; done
+  ratios=$(for ((r = 0; r < SINK_ROUNDS; r++)); do
+    awk -v b="${SINK_RATES[$r]}" -v a="${RAW_RATES[$r]}" 'BEGIN { printf "%.0f%% ", b / a * 100 }'; done)
+  row "SSE feed -> Kafka sink, msg/s acknowledged ($N_SINK messages, acks=all, idempotent; median of $SINK_ROUNDS rounds, ratio by round: ${ratios% })" \
+    "$(median "${SINK_RATES[@]}")" "$(median "${RAW_RATES[@]}")" "kcat -P, $RAW_GOT in topic" 90 "$SINK_LOST"
+  up="$UP"
   # The feed alone, into a channel with no sink: shows whether it bounds the sink's figure.
   measure_begin
   t0=$(now)
