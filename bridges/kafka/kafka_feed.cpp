@@ -1,8 +1,5 @@
 #include "bridges/kafka/kafka_feed.h"
 
-#include <algorithm>
-#include <array>
-
 #include "bridges/common/backoff.h"
 #include "gateway/log.h"
 
@@ -13,9 +10,6 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kMetadataTimeout = 5s;
-// Messages taken per wake-up of the feed thread, with one status update per batch. The
-// channels' holds are checked between batches, so a held channel takes at most this many more.
-constexpr size_t kPollBatch = 256;
 
 }  // namespace
 
@@ -41,7 +35,6 @@ void KafkaFeed::start() {
   rd_kafka_conf_set_opaque(conf.get(), this);
   consumer_ = make_client(RD_KAFKA_CONSUMER, std::move(conf));
   rd_kafka_poll_set_consumer(consumer_.get());
-  queue_.reset(rd_kafka_queue_get_consumer(consumer_.get()));
   stopping_ = false;
   thread_ = std::thread([this] { run(); });
 }
@@ -54,7 +47,6 @@ void KafkaFeed::stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
-  queue_.reset();
   if (consumer_) {
     rd_kafka_consumer_close(consumer_.get());
     consumer_.reset();
@@ -163,7 +155,6 @@ bool KafkaFeed::channels_accepting() const {
 
 void KafkaFeed::run() {
   if (!connect()) return;
-  std::array<rd_kafka_message_t*, kPollBatch> batch{};
   while (!stopping_) {
     update_lag();
     if (!channels_accepting()) {
@@ -172,45 +163,24 @@ void KafkaFeed::run() {
       sleep_for(20ms);
       continue;
     }
-    // Wait for one message, then take what is already queued without waiting: a batch
-    // call with a timeout would hold a lone message until the batch filled or it expired.
-    rd_kafka_message_t* first = rd_kafka_consumer_poll(consumer_.get(), 100);
-    if (!first) {
+    MessagePtr message(rd_kafka_consumer_poll(consumer_.get(), 100));
+    if (!message) {
       check_recovered();
       continue;
     }
-    batch[0] = first;
-    const ssize_t more =
-        rd_kafka_consume_batch_queue(queue_.get(), 0, batch.data() + 1, batch.size() - 1);
-    consume_batch(batch.data(), 1 + static_cast<size_t>(std::max<ssize_t>(more, 0)));
-  }
-}
-
-void KafkaFeed::consume_batch(rd_kafka_message_t** messages, size_t count) {
-  BatchTally tally;
-  for (size_t i = 0; i < count; ++i) {
-    MessagePtr message(messages[i]);
-    if (stopping_ || message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+    if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
     if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       log_warn("kafka consume error",
                {{"source", options_.name}, {"error", rd_kafka_message_errstr(message.get())}});
       continue;
     }
-    consume_one(message.get(), tally);
-  }
-  if (tally.in == 0) return;
-  std::lock_guard lock(mu_);
-  status_.events_in += tally.in;
-  status_.events_out += tally.out;
-  if (status_.state != BridgeState::kStreaming && status_.state != BridgeState::kFailed) {
-    status_.state = BridgeState::kStreaming;
-    status_.detail.clear();
-    log_info("kafka source streaming again", {{"source", options_.name}});
+    consume_one(message.get());
+    if (stopping_) break;
   }
 }
 
-void KafkaFeed::consume_one(rd_kafka_message_t* message, BatchTally& tally) {
-  const char* topic = rd_kafka_topic_name(message->rkt);
+void KafkaFeed::consume_one(rd_kafka_message_t* message) {
+  std::string topic = rd_kafka_topic_name(message->rkt);
   PartitionKey key{0, message->partition};
   for (size_t t = 0; t < options_.topics.size(); ++t) {
     if (options_.topics[t] == topic) key.topic = static_cast<int32_t>(t);
@@ -218,7 +188,15 @@ void KafkaFeed::consume_one(rd_kafka_message_t* message, BatchTally& tally) {
   int64_t& next = cut_[key];
   if (message->offset + 1 <= next) return;  // already published (a refetch after reconnect)
   next = message->offset + 1;
-  ++tally.in;
+  {
+    std::lock_guard lock(mu_);
+    status_.events_in++;
+    if (status_.state != BridgeState::kStreaming && status_.state != BridgeState::kFailed) {
+      status_.state = BridgeState::kStreaming;
+      status_.detail.clear();
+      log_info("kafka source streaming again", {{"source", options_.name}});
+    }
+  }
   Event event;
   std::string why;
   if (decode_message(message, options_.rules, options_.name, event, why) != Decoded::kOk) {
@@ -226,8 +204,8 @@ void KafkaFeed::consume_one(rd_kafka_message_t* message, BatchTally& tally) {
     status_.dropped_bad_data++;
     if (options_.rules.fail_on_bad) {
       status_.state = BridgeState::kFailed;
-      status_.detail = why + " at " + std::string(topic) + "/" +
-                       std::to_string(message->partition) + "/" + std::to_string(message->offset);
+      status_.detail = why + " at " + topic + "/" + std::to_string(message->partition) + "/" +
+                       std::to_string(message->offset);
       log_error("kafka source stopped on bad data (bad_data: fail)",
                 {{"source", options_.name}, {"detail", status_.detail}});
       stopping_ = true;
@@ -237,11 +215,10 @@ void KafkaFeed::consume_one(rd_kafka_message_t* message, BatchTally& tally) {
     }
     return;
   }
-  event.id = encode_position(key, cut_);
-  // Copies for all channels but the last, which takes the event itself.
-  for (size_t i = 0; i + 1 < channels_.size(); ++i) channels_[i]->publish(event);
-  if (!channels_.empty()) channels_.back()->publish(std::move(event));
-  ++tally.out;
+  event.id = encode_position(Position{key, cut_});
+  for (const auto& channel : channels_) channel->publish(event);
+  std::lock_guard lock(mu_);
+  status_.events_out++;
 }
 
 void KafkaFeed::check_recovered() {

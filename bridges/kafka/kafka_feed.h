@@ -47,12 +47,7 @@ class KafkaFeed {
  private:
   void run();
   bool connect();  // partitions and start offsets; false when stopping
-  struct BatchTally {
-    uint64_t in = 0;   // new messages (not refetched)
-    uint64_t out = 0;  // published
-  };
-  void consume_batch(rd_kafka_message_t** messages, size_t count);
-  void consume_one(rd_kafka_message_t* message, BatchTally& tally);
+  void consume_one(rd_kafka_message_t* message);
   void check_recovered();
   void update_lag();
   bool channels_accepting() const;
@@ -63,7 +58,6 @@ class KafkaFeed {
   const FeedOptions options_;
   const std::vector<std::shared_ptr<Channel>> channels_;
   HandlePtr consumer_;
-  QueuePtr queue_;  // the consumer's queue, polled in batches
   std::thread thread_;
   std::atomic<bool> stopping_{false};
 

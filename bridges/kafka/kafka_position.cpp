@@ -52,11 +52,7 @@ std::string encode_cut(const Cut& cut) {
 }
 
 std::string encode_position(const Position& position) {
-  return encode_position(position.own, position.cut);
-}
-
-std::string encode_position(PartitionKey own, const Cut& cut) {
-  return encode_key(own) + "@" + encode_cut(cut);
+  return encode_key(position.own) + "@" + encode_cut(position.cut);
 }
 
 std::optional<Position> decode_position(std::string_view text) {

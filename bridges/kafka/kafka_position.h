@@ -36,7 +36,6 @@ struct Position {
 std::string encode_key(PartitionKey key);
 std::string encode_cut(const Cut& cut);
 std::string encode_position(const Position& position);
-std::string encode_position(PartitionKey own, const Cut& cut);  // without copying the cut
 // nullopt when the text is not a well-formed position id.
 std::optional<Position> decode_position(std::string_view text);
 
