@@ -405,7 +405,7 @@ dirty=$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | gre
 {
   echo "### Bridges against their raw clients"
   echo
-  echo "Command: \`bench/bridges.sh $ARGS\`, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit$dirty."
+  echo "Command: \`bench/bridges.sh${ARGS:+ $ARGS}\`, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit$dirty."
   echo "Machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end, $(uname -r)."
   echo
   echo "| comparison | bridge | raw client | ratio | target | lost | |"
