@@ -1,20 +1,11 @@
 #!/usr/bin/env bash
-# Scenario 6: Kafka -> one channel -> 1,000 subscribers (and SSE -> Kafka), with the real
-# broker from tests/brokers/kafka.sh; figures from bench/kafka_throughput.sh.
+# Scenario 6: each bridge (Kafka source and sink, MQTT, upstream SSE) against its broker's raw
+# client, by bench/bridges.sh (see bench/BRIDGES.md), written as $RESULTS/scenario6.md.
 set -euo pipefail
 : "${BUILD_DIR:?}" "${RESULTS:?}"
 root=$(cd "$(dirname "$0")/../.." && pwd)
-n=200000
-subs=100  # curl processes, one per subscriber: 1,000 of them would measure curl, not the gateway
-[ "${QUICK:-0}" = 1 ] && n=20000 && subs=100
-out=$(N=$n SUBS=$subs bash "$root/bench/kafka_throughput.sh" "$BUILD_DIR" 2>&1 | tail -20)
-{
-  echo "### Scenario 6: Kafka -> subscribers, SSE -> Kafka"
-  echo
-  echo "Command: \`N=$n SUBS=$subs bench/kafka_throughput.sh $BUILD_DIR\`"
-  echo
-  echo '```'
-  echo "$out"
-  echo '```'
-} >"$RESULTS/scenario6.md"
-cat "$RESULTS/scenario6.md"
+cmake --build "$BUILD_DIR" --target sse-gateway sse_load >/dev/null
+args=(--build "$BUILD_DIR" --results "$RESULTS")
+[ "${QUICK:-0}" = 1 ] && args+=(--quick)
+bash "$root/bench/bridges.sh" "${args[@]}"
+cp "$RESULTS/bridges.md" "$RESULTS/scenario6.md"

@@ -172,6 +172,7 @@ void KafkaSink::stop() {
   if (thread_.joinable()) thread_.join();
   if (producer_) {
     rd_kafka_flush(producer_.get(), 5000);
+    settle_acks();
     size_t left = 0;
     {
       std::lock_guard lock(mu_);
@@ -185,6 +186,7 @@ void KafkaSink::stop() {
     rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     rd_kafka_poll(producer_.get(), 0);
     producer_.reset();
+    settle_acks();
   }
   std::lock_guard lock(mu_);
   if (holding_) {
@@ -209,11 +211,13 @@ bool KafkaSink::ready() const {
 
 void KafkaSink::on_frame(const FrameRef& frame) {
   std::lock_guard lock(mu_);
+  // One wake-up per batch: a non-empty queue already has one pending.
+  const bool wake = queue_.empty();
   queue_.push_back(frame);
   ++unacked_;
   status_.events_in++;
   update_hold();
-  cv_.notify_one();
+  if (wake) cv_.notify_one();
 }
 
 void KafkaSink::update_hold() {
@@ -231,25 +235,28 @@ void KafkaSink::update_hold() {
 
 void KafkaSink::run() {
   std::deque<FrameRef> batch;
+  uint64_t first_seq = 0;
   while (true) {
     {
       std::unique_lock lock(mu_);
-      cv_.wait_for(lock, 10ms, [&] { return !queue_.empty() || stopping_; });
+      // Acknowledgements arrive through rd_kafka_poll below: poll often while any are due,
+      // so a held channel is released soon after the queue drains.
+      cv_.wait_for(lock, unacked_ > 0 ? 1ms : 10ms, [&] { return !queue_.empty() || stopping_; });
       batch.swap(queue_);
       if (batch.empty() && stopping_) return;
+      first_seq = next_seq_;
+      next_seq_ += batch.size();
     }
     for (FrameRef& frame : batch) {
       auto item = std::make_unique<InFlight>();
       item->frame = std::move(frame);
-      {
-        std::lock_guard lock(mu_);
-        item->seq = next_seq_++;
-      }
+      item->seq = first_seq++;
       produce(std::move(item));
     }
     batch.clear();
     retry_due();
     rd_kafka_poll(producer_.get(), 0);
+    settle_acks();
   }
 }
 
@@ -257,7 +264,7 @@ void KafkaSink::produce(std::unique_ptr<InFlight> item) {
   const Event& event = item->frame->event();
   std::optional<std::string> key = sink_key(settings_, event);
   const std::string& id = event.origin_id.empty() ? event.id : event.origin_id;
-  const std::string type = event.type.empty() ? "message" : event.type;
+  const std::string_view type = event.type.empty() ? std::string_view("message") : event.type;
   const std::string seq = std::to_string(item->seq);
   const void* key_data = key ? key->data() : nullptr;
   const size_t key_size = key ? key->size() : 0;
@@ -280,13 +287,15 @@ void KafkaSink::produce(std::unique_ptr<InFlight> item) {
     rd_kafka_resp_err_t err = rd_kafka_producev(
         producer_.get(), RD_KAFKA_V_TOPIC(settings_.topic.c_str()),
         RD_KAFKA_V_VALUE(const_cast<char*>(event.data.data()), event.data.size()),
-        RD_KAFKA_V_KEY(key_data, key_size), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(raw), RD_KAFKA_V_END);
+        // No copy of the value: the item holds the frame until its delivery report.
+        RD_KAFKA_V_KEY(key_data, key_size), RD_KAFKA_V_MSGFLAGS(0), RD_KAFKA_V_HEADERS(headers),
+        RD_KAFKA_V_OPAQUE(raw), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
     item.reset(raw);
     rd_kafka_headers_destroy(headers);
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !stopping_) {
       rd_kafka_poll(producer_.get(), 100);  // let deliveries free room
+      settle_acks();
       continue;
     }
     delivered(std::move(item), err);
@@ -294,18 +303,25 @@ void KafkaSink::produce(std::unique_ptr<InFlight> item) {
   }
 }
 
-void KafkaSink::delivered(std::unique_ptr<InFlight> item, rd_kafka_resp_err_t err) {
+void KafkaSink::settle_acks() {
+  if (acked_ == 0) return;
   std::lock_guard lock(mu_);
+  unacked_ -= acked_;
+  status_.events_out += acked_;
+  acked_ = 0;
+  if (status_.state != BridgeState::kStreaming) {
+    status_.state = BridgeState::kStreaming;
+    status_.detail.clear();
+  }
+  update_hold();
+}
+
+void KafkaSink::delivered(std::unique_ptr<InFlight> item, rd_kafka_resp_err_t err) {
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    --unacked_;
-    status_.events_out++;
-    if (status_.state != BridgeState::kStreaming) {
-      status_.state = BridgeState::kStreaming;
-      status_.detail.clear();
-    }
-    update_hold();
+    ++acked_;  // counted under mu_ once per poll, by settle_acks
     return;
   }
+  std::lock_guard lock(mu_);
   if (err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) return;
   status_.failed++;
   status_.detail = rd_kafka_err2str(err);

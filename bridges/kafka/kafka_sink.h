@@ -57,6 +57,7 @@ class KafkaSink : public Bridge, public ChannelTap {
   void run();
   void produce(std::unique_ptr<InFlight> item);
   void delivered(std::unique_ptr<InFlight> item, rd_kafka_resp_err_t err);
+  void settle_acks();
   void retry_due();
   void update_hold();
   void find_resume_points();
@@ -75,6 +76,9 @@ class KafkaSink : public Bridge, public ChannelTap {
   std::deque<FrameRef> queue_;                     // tapped, not yet handed to librdkafka
   std::deque<std::unique_ptr<InFlight>> retries_;  // failed, waiting for their backoff
   size_t unacked_ = 0;                             // queued + in librdkafka + retrying
+  // Deliveries acknowledged since the last settle_acks, on the thread that polls (the sink's
+  // thread, or stop() once it has joined it).
+  size_t acked_ = 0;
   bool holding_ = false;
   uint64_t next_seq_ = 0;
   BridgeStatus status_;
