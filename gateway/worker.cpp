@@ -84,6 +84,10 @@ void Worker::post(std::function<void()> task) {
 }
 
 void Worker::enqueue_frame(const std::shared_ptr<Channel>& channel, FrameRef frame) {
+  // Called under the channel lock. A worker with no stream (the publish worker, mostly) is
+  // not woken for frames it would drop; subscribe() counts a stream before it plans its
+  // replay under that lock, so every frame the replay does not cover finds the count raised.
+  if (streams_.load(std::memory_order_relaxed) == 0) return;
   std::lock_guard lock(inbox_.mu);
   inbox_.frames.emplace_back(channel, std::move(frame));
   wake();
@@ -514,6 +518,7 @@ void Worker::subscribe(Connection* c, RouteAction& action) {
   const ChannelOptions options = c->channel->options();
   std::string prefix = build_stream_head(action.headers);
   if (options.retry_ms > 0) prefix += encode_retry(options.retry_ms);
+  streams_.fetch_add(1, std::memory_order_relaxed);  // before the plan: see enqueue_frame
   ReplayPlan plan = c->channel->plan_replay(action.last_event_id);
   c->last_seq = plan.last_seq;
   auto& subs = subscribers_[c->channel.get()];
@@ -643,6 +648,7 @@ void Worker::remove_subscriber(Connection* c) {
   }
   c->channel->subscribers().fetch_sub(1, std::memory_order_relaxed);
   metrics_.streams_open.fetch_sub(1, std::memory_order_relaxed);
+  streams_.fetch_sub(1, std::memory_order_relaxed);
   c->channel.reset();
 }
 

@@ -127,6 +127,7 @@ class Worker final : public FanoutTarget {
   EventPtr flush_turn_ev_;
   std::thread thread_;
   Inbox inbox_;
+  std::atomic<int64_t> streams_{0};  // subscribers on this worker; read by publishers
 
   // Owned by the worker thread alone.
   std::vector<Connection*> all_;
