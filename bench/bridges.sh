@@ -401,7 +401,8 @@ fi
 # ---------------------------------------------------------------------------------------
 mkdir -p "$RESULTS"
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (with uncommitted changes)" || true)
+# The results this script and bench/run.sh write are not changes to what was measured.
+dirty=$(git -C "$ROOT" status --porcelain --untracked-files=no -- . ':!bench/results' ':!bench/README.md' 2>/dev/null | grep -q . && echo " (with uncommitted changes)" || true)
 {
   echo "### Bridges against their raw clients"
   echo

@@ -9,7 +9,7 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   mosquitto mosquitto-clients kcat chromium iproute2 procps
   clang libclang-rt-14-dev  # the fuzz build (scripts/fuzz.sh): libFuzzer and its sanitizers
-  liburing-dev  # bench/floor: sse_floor's batched io_uring mode (optional at build time)
+  liburing-dev  # the workers' batched sends (server.io_uring) and sse_floor's io_uring mode; optional at build time
 )
 # A machine may already carry its own Node.js, Java or Maven; only add Debian's when absent.
 command -v node >/dev/null || packages+=(nodejs)

@@ -99,7 +99,9 @@ def commit():
         out = subprocess.run(["git", "-C", BENCH_DIR, *args], capture_output=True, text=True)
         return out.stdout.strip()
     head = git("rev-parse", "--short", "HEAD") or "?"
-    dirty = git("status", "--porcelain", "--untracked-files=no")
+    # The results the runs write (bench/results, the README's tables) are not code changes.
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", ":(top)",
+                ":(exclude,top)bench/results", ":(exclude,top)bench/README.md")
     return head + (" (with uncommitted changes)" if dirty else "")
 
 
