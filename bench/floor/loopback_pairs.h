@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "bench/floor/receiver_process.h"
-#include "bench/floor/unique_fd.h"
+#include "gateway/unique_fd.h"
 
 namespace ssegw::bench {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/floor/unique_fd.h"
+#include "gateway/unique_fd.h"
 
 namespace ssegw::bench {
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "bench/floor/round_writer.h"
-#include "bench/floor/unique_fd.h"
+#include "gateway/unique_fd.h"
 
 namespace ssegw::bench {
 

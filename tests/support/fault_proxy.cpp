@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/unique_fd.h"
+
 namespace ssegw::testing {
 namespace {
 
@@ -23,37 +25,15 @@ using Clock = std::chrono::steady_clock;
 constexpr size_t kPassBuffer = 256 * 1024;  // per direction: bounded, TCP pushes back beyond it
 constexpr size_t kMinSlowBuffer = 512;
 
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(other.release()) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) reset(other.release());
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
+using Fd = UniqueFd;
 
-  int get() const { return fd_; }
-  explicit operator bool() const { return fd_ >= 0; }
-  int release() { return std::exchange(fd_, -1); }
-  void reset(int fd = -1) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-  // Closing with a zero linger makes the kernel send RST instead of FIN.
-  void abort() {
-    if (fd_ < 0) return;
-    linger hard{1, 0};
-    setsockopt(fd_, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
-    reset();
-  }
-
- private:
-  int fd_ = -1;
-};
+// Closing with a zero linger makes the kernel send RST instead of FIN.
+void abort_connection(Fd& fd) {
+  if (!fd) return;
+  linger hard{1, 0};
+  setsockopt(fd.get(), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+  fd.reset();
+}
 
 void set_nonblocking(int fd) {
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
@@ -198,7 +178,7 @@ void FaultProxy::Loop::accept_all() {
     ++owner_.accepted_;
     if (mode_ == Mode::kReset) {
       ++owner_.resets_;  // counted first: a test may see the RST before this thread goes on
-      client.abort();
+      abort_connection(client);
       continue;
     }
     auto p = std::make_unique<Pair>();
@@ -321,8 +301,8 @@ bool FaultProxy::Loop::write_from(int fd, Direction& d, std::atomic<uint64_t>& c
 void FaultProxy::Loop::abort(Pair& p) {
   if (p.done) return;
   ++owner_.resets_;
-  p.client.abort();
-  p.target.abort();
+  abort_connection(p.client);
+  abort_connection(p.target);
   p.done = true;
 }
 

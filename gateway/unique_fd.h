@@ -1,18 +1,20 @@
 #pragma once
-// A file descriptor that closes itself: the floor tool holds up to 19,500 of them.
+// A file descriptor that closes itself. Shared by the tools and test support that hold raw
+// sockets (bench/floor, tests/support/fault_proxy); the core keeps its descriptors in
+// Connection, closed by the worker that owns it.
 #include <unistd.h>
 
 #include <utility>
 
-namespace ssegw::bench {
+namespace ssegw {
 
 class UniqueFd {
  public:
   UniqueFd() = default;
   explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
   UniqueFd& operator=(UniqueFd&& other) noexcept {
-    if (this != &other) reset(std::exchange(other.fd_, -1));
+    if (this != &other) reset(other.release());
     return *this;
   }
   UniqueFd(const UniqueFd&) = delete;
@@ -21,6 +23,7 @@ class UniqueFd {
 
   int get() const { return fd_; }
   explicit operator bool() const { return fd_ >= 0; }
+  int release() { return std::exchange(fd_, -1); }
   void reset(int fd = -1) {
     if (fd_ >= 0) ::close(fd_);
     fd_ = fd;
@@ -30,4 +33,4 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-}  // namespace ssegw::bench
+}  // namespace ssegw
