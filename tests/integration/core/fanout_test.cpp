@@ -16,6 +16,15 @@
 namespace ssegw::testing {
 namespace {
 
+// Opens n subscriptions to path; each must be answered 200.
+void open_subscribers(uint16_t port, const std::string& path, int n,
+                      std::vector<std::unique_ptr<SseClient>>& subs) {
+  for (int i = 0; i < n; ++i) {
+    subs.push_back(std::make_unique<SseClient>(port, path));
+    ASSERT_EQ(subs.back()->status(), 200) << "subscriber " << i;
+  }
+}
+
 TEST(Fanout, ThousandSubscribersOnTwoWorkersGetThousandEventsInOrder) {
   GatewayProcess gw(R"(
 server: {workers: 2, heartbeat: 60s}
@@ -24,10 +33,7 @@ channels: [{path: /fan, history: 10, publish: true}]
   constexpr int kSubscribers = 1000;
   constexpr int kEvents = 1000;
   std::vector<std::unique_ptr<SseClient>> subs;
-  for (int i = 0; i < kSubscribers; ++i) {
-    subs.push_back(std::make_unique<SseClient>(gw.port(), "/fan"));
-    ASSERT_EQ(subs.back()->status(), 200) << "subscriber " << i;
-  }
+  ASSERT_NO_FATAL_FAILURE(open_subscribers(gw.port(), "/fan", kSubscribers, subs));
   // Read while publishing, so no socket buffer has to hold everything.
   std::thread publisher([&] {
     for (int i = 0; i < kEvents; ++i)
@@ -62,10 +68,7 @@ void expect_every_event_in_order(const std::string& server_yaml, bool io_uring_e
   constexpr int kSubscribers = 600;
   constexpr int kEvents = 50;
   std::vector<std::unique_ptr<SseClient>> subs;
-  for (int i = 0; i < kSubscribers; ++i) {
-    subs.push_back(std::make_unique<SseClient>(gw.port(), "/b"));
-    ASSERT_EQ(subs.back()->status(), 200) << "subscriber " << i;
-  }
+  ASSERT_NO_FATAL_FAILURE(open_subscribers(gw.port(), "/b", kSubscribers, subs));
   for (int i = 0; i < kEvents; ++i)
     ASSERT_EQ(publish(gw.port(), "/b", "e" + std::to_string(i)).status, 200);
   for (int s = 0; s < kSubscribers; ++s) {
