@@ -15,10 +15,33 @@
 
 namespace ssegw {
 
+// One certificate and its key; `where` is "file:line:col" of the entry, for errors found
+// after load (a SIGHUP reload of the files).
+struct TlsCertificate {
+  std::string cert_file;
+  std::string key_file;
+  std::string where;
+};
+
+struct TlsSettings {
+  std::vector<TlsCertificate> certificates;  // chosen by SNI; the first is the default
+  int min_version = 0x0303;                  // TLS1_2_VERSION or TLS1_3_VERSION
+  int64_t handshake_timeout_ms = 10000;
+  bool ktls = false;  // SSL_OP_ENABLE_KTLS where the kernel and OpenSSL allow it
+};
+
 struct ListenAddress {
   std::string host;
   uint16_t port = 0;
+  std::optional<TlsSettings> tls;
+  bool http2 = false;  // TLS: ALPN h2 and http/1.1; plain: h2c with prior knowledge
   std::string text() const;  // "host:port", IPv6 in brackets
+};
+
+struct Http2Settings {
+  uint32_t max_concurrent_streams = 256;
+  uint32_t initial_window_size = 1 << 20;  // what a peer may send us per stream
+  uint32_t max_header_list_size = 64 * 1024;
 };
 // "127.0.0.1:8080", "[::1]:8080", ":8080" (all interfaces); throws ConfigError with `where`.
 ListenAddress parse_listen_address(const std::string& text, const std::string& where);
@@ -51,6 +74,7 @@ struct ServerConfig {
       30000;  // a request head+body, or a keep-alive idle, must not take longer
   std::string log_level = "info";
   bool io_uring = true;  // batch each flush slice's sends in one io_uring submission
+  Http2Settings http2;
 };
 
 struct GatewayConfig {
