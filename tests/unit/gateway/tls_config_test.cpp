@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <string>
+#include <vector>
 
 #include "gateway/config.h"
 #include "test_certificates.h"
@@ -39,6 +40,15 @@ std::string listener(const std::string& cert, const std::string& key,
          "      tls:\n"
          "        cert_file: " +
          cert + "\n        key_file: " + key + "\n" + more;
+}
+
+// One TLS listener with a certificates list; item i starts at line 6+i, column 13.
+std::string certificate_list(const std::vector<CertificateFiles>& entries) {
+  std::string yaml =
+      "server:\n  listen:\n    - address: 127.0.0.1:8443\n      tls:\n        certificates:\n";
+  for (const CertificateFiles& entry : entries)
+    yaml += "          - {cert_file: " + entry.cert_file + ", key_file: " + entry.key_file + "}\n";
+  return yaml;
 }
 
 class TlsConfigTest : public ::testing::Test {
@@ -92,14 +102,7 @@ TEST_F(TlsConfigTest, Defaults) {
 
 TEST_F(TlsConfigTest, CertificatesList) {
   CertificateFiles other = certificates_.leaf("other", {"other.example", "DNS:other.example", 5});
-  GatewayConfig c = load(
-      "server:\n  listen:\n    - address: 127.0.0.1:8443\n      tls:\n"
-      "        certificates:\n"
-      "          - {cert_file: " +
-      good_.cert_file + ", key_file: " + good_.key_file +
-      "}\n"
-      "          - cert_file: " +
-      other.cert_file + "\n            key_file: " + other.key_file + "\n");
+  GatewayConfig c = load(certificate_list({good_, other}));
   const TlsSettings& tls = *c.server.listen[0].tls;
   ASSERT_EQ(tls.certificates.size(), 2u);
   EXPECT_EQ(tls.certificates[0].cert_file, good_.cert_file);
@@ -175,13 +178,7 @@ TEST_F(TlsConfigTest, ExpiredAndNotYetValidCertificatesAreRefused) {
 
 TEST_F(TlsConfigTest, BadEntryInCertificatesListIsIndexed) {
   CertificateFiles other = certificates_.leaf("other");
-  const std::string err = error_of(
-      "server:\n  listen:\n    - address: 127.0.0.1:8443\n      tls:\n        certificates:\n"
-      "          - {cert_file: " +
-      good_.cert_file + ", key_file: " + good_.key_file +
-      "}\n"
-      "          - {cert_file: " +
-      good_.cert_file + ", key_file: " + other.key_file + "}\n");
+  const std::string err = error_of(certificate_list({good_, {good_.cert_file, other.key_file}}));
   EXPECT_NE(err.find("key 'server.listen[0].tls.certificates[1].key_file'"), std::string::npos)
       << err;
   EXPECT_NE(err.find("key values mismatch"), std::string::npos) << err;
