@@ -137,8 +137,8 @@ SslCtxPtr configured_ctx(const TlsSettings& settings, bool http2) {
   return ctx;
 }
 
-bool fail(TlsLoadError& error, const char* key, const std::string& path,
-          const std::string& problem) {
+bool record_failure(TlsLoadError& error, const char* key, const std::string& path,
+                    const std::string& problem) {
   error.key = key;
   error.reason = path + ": " + problem;
   ERR_clear_error();
@@ -148,12 +148,13 @@ bool fail(TlsLoadError& error, const char* key, const std::string& path,
 bool check_dates(SSL_CTX* ctx, const TlsCertificate& certificate, TlsLoadError& error) {
   X509* leaf = SSL_CTX_get0_certificate(ctx);
   if (X509_cmp_current_time(X509_get0_notAfter(leaf)) < 0) {
-    return fail(error, "cert_file", certificate.cert_file,
-                "certificate expired on " + time_text(X509_get0_notAfter(leaf)));
+    return record_failure(error, "cert_file", certificate.cert_file,
+                          "certificate expired on " + time_text(X509_get0_notAfter(leaf)));
   }
   if (X509_cmp_current_time(X509_get0_notBefore(leaf)) > 0) {
-    return fail(error, "cert_file", certificate.cert_file,
-                "certificate is not valid before " + time_text(X509_get0_notBefore(leaf)));
+    return record_failure(
+        error, "cert_file", certificate.cert_file,
+        "certificate is not valid before " + time_text(X509_get0_notBefore(leaf)));
   }
   return true;
 }
@@ -161,19 +162,19 @@ bool check_dates(SSL_CTX* ctx, const TlsCertificate& certificate, TlsLoadError& 
 bool load_certificate(SSL_CTX* ctx, const TlsCertificate& certificate, TlsLoadError& error) {
   ERR_clear_error();
   if (SSL_CTX_use_certificate_chain_file(ctx, certificate.cert_file.c_str()) != 1) {
-    return fail(error, "cert_file", certificate.cert_file,
-                "cannot load a PEM certificate chain: " + openssl_reason());
+    return record_failure(error, "cert_file", certificate.cert_file,
+                          "cannot load a PEM certificate chain: " + openssl_reason());
   }
   if (!check_dates(ctx, certificate, error)) return false;
   if (SSL_CTX_use_PrivateKey_file(ctx, certificate.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
-    return fail(
+    return record_failure(
         error, "key_file", certificate.key_file,
         "cannot load a PEM private key for " + certificate.cert_file + ": " + openssl_reason());
   }
   // A key of another type than the certificate loads into its own slot without complaint.
   if (SSL_CTX_check_private_key(ctx) != 1) {
-    return fail(error, "key_file", certificate.key_file,
-                "does not match " + certificate.cert_file + ": " + openssl_reason());
+    return record_failure(error, "key_file", certificate.key_file,
+                          "does not match " + certificate.cert_file + ": " + openssl_reason());
   }
   return true;
 }
@@ -204,7 +205,7 @@ std::shared_ptr<const TlsContext> TlsContext::load(const TlsSettings& settings, 
     error.certificate = i;
     SslCtxPtr ctx = configured_ctx(settings, http2);
     if (!ctx) {
-      fail(error, "cert_file", settings.certificates[i].cert_file, "SSL_CTX_new failed");
+      record_failure(error, "cert_file", settings.certificates[i].cert_file, "SSL_CTX_new failed");
       return nullptr;
     }
     if (!load_certificate(ctx.get(), settings.certificates[i], error)) return nullptr;
@@ -216,7 +217,8 @@ std::shared_ptr<const TlsContext> TlsContext::load(const TlsSettings& settings, 
   contexts.erase(contexts.begin());
   if (!attach_sni(context->default_ctx_.get(), std::move(contexts))) {
     error.certificate = 0;
-    fail(error, "cert_file", settings.certificates[0].cert_file, "SSL_CTX_set_ex_data failed");
+    record_failure(error, "cert_file", settings.certificates[0].cert_file,
+                   "SSL_CTX_set_ex_data failed");
     return nullptr;
   }
   return context;
