@@ -44,7 +44,8 @@ LoadWorker::LoadWorker(const LoadOptions& options, int id, LoadShared& shared)
     const std::vector<std::string> alpn = {options.http2 ? "h2" : "http/1.1"};
     tls_ = std::make_unique<TlsClientSetup>(options.ca_file, options.server_name, alpn);
   }
-  authority_ = options.server_name + ":" + std::to_string(options.url.port);
+  // Like the HTTP/1.1 Host header: servers route on it (Caddy by the site address).
+  authority_ = options.url.host + ":" + std::to_string(options.url.port);
   for (const std::string& h : options.headers) h2_headers_.push_back(split_header(h));
 }
 
