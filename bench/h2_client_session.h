@@ -47,7 +47,7 @@ class H2ClientSession {
   bool drain_output(std::string& out, std::string& error);
 
   // Open streams the server allows: its SETTINGS_MAX_CONCURRENT_STREAMS once it has sent
-  // them, until then 100 (RFC 9113's recommended minimum for that setting).
+  // them (unlimited when they name none), until then 100 (RFC 9113's recommended minimum).
   uint32_t stream_limit() const;
   // False once both sides are done (GOAWAY and no stream left, or a fatal error).
   bool alive() const;
