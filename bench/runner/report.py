@@ -152,8 +152,10 @@ def table(number, results):
             notes.append(f"{name_of(r)}: the server exited during the run "
                          f"(status {r['server_exited']})")
         if number in (4, 5, 8) and m["connected"]:
+            # Over h2 many subscriptions share a connection: per subscription, then.
+            per = "subscription" if r.get("protocol") == "h2" else "connection"
             notes.append(f"{name_of(r)}: kernel slab grew {r.get('slab_delta', 0) / 1024 / m['connected']:.1f} "
-                         "KiB per connection (both ends, machine-wide)")
+                         f"KiB per {per} (both ends, machine-wide)")
         pub = r.get("publisher") or {}
         if pub.get("response_latency_us"):
             ack = pub["response_latency_us"]
@@ -403,5 +405,5 @@ def tls_targets(results, ours="sse-gateway", scenario=8):
                         f"| {'met' if met else 'NOT met'} |")
     if not rows:
         return ""
-    return ("\n### Targets (issue 11, TLS)\n\n| target | sse-gateway | best tuned peer | |\n"
+    return (f"\n### Targets (issue 11, TLS)\n\n| target | {ours} | best tuned peer | |\n"
             "|---|---|---|---|\n" + "\n".join(rows) + "\n")

@@ -84,7 +84,7 @@ class Server:
         """Why this server is not measured with `protocol` over TLS, or None."""
         if protocol in self.tls_protocols:
             return None
-        return f"no {protocol} over TLS here"
+        return f"its TLS listener offers no {protocol} (bench/README.md)"
 
     def sub_path(self):
         return f"/{CHANNEL}"
