@@ -126,3 +126,44 @@ TEST(OutputQueue, GatherOffersTheUnwrittenBytesAndConsumeDropsThemAcrossFrames) 
 }
 
 }  // namespace ssegw
+
+namespace ssegw {
+namespace {
+
+TEST(OutputQueue, WholeFramesWithinStopsAtAFrameBoundaryUnlessTheFirstIsLonger) {
+  OutputQueue q;
+  q.push(frame("aaaa"));
+  q.push(frame("bbbbbb"));
+  q.push(frame("cc"));
+  EXPECT_EQ(q.whole_frames_within(9), 4u);    // "aaaa" fits, "bbbbbb" would not
+  EXPECT_EQ(q.whole_frames_within(10), 10u);  // both
+  EXPECT_EQ(q.whole_frames_within(100), 12u);
+  EXPECT_EQ(q.whole_frames_within(3), 3u);  // the first alone is longer: split it
+  q.consume(1);
+  EXPECT_EQ(q.whole_frames_within(3), 3u);  // "aaa" left of the first
+  EXPECT_EQ(q.whole_frames_within(8), 3u);
+}
+
+TEST(OutputQueue, MoveFrontToSharesWholeFramesAndCopiesOnlyASplitOne) {
+  FrameRef first = frame("first-");
+  FrameRef second = frame("second");
+  OutputQueue from, to;
+  from.push(first);
+  from.push(second);
+  from.move_front_to(to, 9);  // all of the first, three bytes of the second
+  EXPECT_EQ(to.bytes(), 9u);
+  EXPECT_EQ(from.bytes(), 3u);
+  iovec iov[4];
+  size_t offered = 0;
+  ASSERT_EQ(to.gather(iov, 4, &offered), 2u);
+  EXPECT_EQ(iov[0].iov_base, first->bytes().data());  // by reference
+  EXPECT_EQ(std::string(static_cast<char*>(iov[1].iov_base), iov[1].iov_len), "sec");
+  ASSERT_EQ(from.gather(iov, 4, &offered), 1u);
+  EXPECT_EQ(std::string(static_cast<char*>(iov[0].iov_base), iov[0].iov_len), "ond");
+  from.move_front_to(to, 3);
+  EXPECT_TRUE(from.empty());
+  EXPECT_EQ(to.bytes(), 12u);
+}
+
+}  // namespace
+}  // namespace ssegw
