@@ -238,18 +238,33 @@ def run_fanout(args, stalled):
         client.stalled.add(sids[0])
     others = sids[1:] if stalled else sids
     publisher = Publisher(args.plain_port)
-    publisher.start([f"{n:06d}:" + "x" * max(0, args.size - 7) for n in range(args.events)])
+    datas = [f"{n:06d}:" + "x" * max(0, args.size - 7) for n in range(args.events)]
 
-    def finished():
-        got_all = all(len(client.streams[s].events) >= args.events for s in others)
-        return publisher.done() and got_all and (
-            not stalled or client.streams[sids[0]].reset_code is not None)
+    def others_have(count):
+        return lambda: all(len(client.streams[s].events) >= count for s in others)
 
-    client.pump_until(finished, deadline)
+    if stalled:
+        # In lockstep: the next event only once every reading stream has the last one, so
+        # only the stalled stream's queue can fill, however slowly this client reads.
+        for n, data in enumerate(datas):
+            try:
+                publisher.publish_now(data)
+            except Exception as error:
+                publisher.error = repr(error)
+                break
+            if not client.pump_until(others_have(n + 1), deadline):
+                break
+        client.pump_until(lambda: client.streams[sids[0]].reset_code is not None, deadline)
+    else:
+        publisher.start(datas)
+        client.pump_until(lambda: publisher.done() and others_have(args.events)(), deadline)
     if publisher.error:
         fail(f"publishing: {publisher.error}")
     complete = complete_streams(client, others, publisher)
+    resets = {client.streams[s].reset_code for s in others} - {None}
     report(streams=len(sids), published=len(publisher.ids), complete=len(complete),
+           others_reset=sum(1 for s in others if client.streams[s].reset_code is not None),
+           others_reset_codes=",".join(ERROR_NAMES.get(c, str(c)) for c in sorted(resets)),
            terminated=client.terminated, eof=client.eof)
     ok = len(complete) == len(others) and len(publisher.ids) == args.events
     if stalled:
@@ -370,7 +385,7 @@ class RawH2:
             self.server_settings.update(f.settings)
             self.send(hf.SettingsFrame(0, flags=["ACK"]).serialize())
         elif isinstance(f, hf.HeadersFrame):
-            status = dict(self.decoder.decode(f.data)).get(b":status")
+            status = dict(self.decoder.decode(f.data)).get(":status")
             if status is not None:
                 self.responses[f.stream_id] = int(status)
         elif isinstance(f, hf.RstStreamFrame):
@@ -407,13 +422,12 @@ def run_rapid_reset(args):
     deadline = time.monotonic() + args.timeout
     raw = RawH2(args)
     wait_settings(raw, deadline)
-    rst = hf.RstStreamFrame(0)
-    rst.error_code = 8  # CANCEL
     sent, sid = 0, 1
     while sent < args.count and raw.goaway is None and not raw.eof and not raw.broken:
         batch = []
         for _ in range(min(100, args.count - sent)):
-            rst.stream_id = sid
+            rst = hf.RstStreamFrame(sid)
+            rst.error_code = 8  # CANCEL
             batch += [raw.headers(sid), rst.serialize()]
             sid += 2
         if raw.send(b"".join(batch)):
