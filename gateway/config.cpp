@@ -13,7 +13,20 @@ namespace {
 
 constexpr const char* kReservedPaths[] = {"/healthz", "/readyz", "/metrics"};
 
+// Interim (replaced by the full TLS config): address, tls.cert_file/key_file, http2.
 ListenAddress parse_listen_node(const ConfigNode& node, const ListenResolver& resolve) {
+  if (node.is_map()) {
+    ListenAddress address = parse_listen_address(node["address"].str(), node.where());
+    address.http2 = node.bool_or("http2", false);
+    if (auto tls = node.get("tls")) {
+      TlsSettings settings;
+      settings.certificates.push_back(
+          TlsCertificate{(*tls)["cert_file"].str(), (*tls)["key_file"].str(), tls->where()});
+      settings.handshake_timeout_ms = tls->duration_or("handshake_timeout", 10000);
+      address.tls = settings;
+    }
+    return address;
+  }
   ListenAddress address = parse_listen_address(node.str(), node.where());
   std::string error;
   if (!resolve(address, error)) node.fail("cannot resolve host '" + address.host + "': " + error);

@@ -34,7 +34,7 @@ struct ListenAddress {
   std::string host;
   uint16_t port = 0;
   std::optional<TlsSettings> tls;
-  bool http2 = false;  // TLS: ALPN h2 and http/1.1; plain: h2c with prior knowledge
+  bool http2 = false;        // TLS: ALPN h2 and http/1.1; plain: h2c with prior knowledge
   std::string text() const;  // "host:port", IPv6 in brackets
 };
 

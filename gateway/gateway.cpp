@@ -99,6 +99,16 @@ Gateway::~Gateway() {
   stop_all_bridges();
 }
 
+std::shared_ptr<const ListenerProfile> Gateway::make_profile(const ListenAddress& address) {
+  auto profile = std::make_shared<ListenerProfile>();
+  profile->http2 = address.http2;
+  if (address.tls) {
+    profile->tls = TlsContext::create(*address.tls, address.http2);
+    profile->handshake_timeout_ms = address.tls->handshake_timeout_ms;
+  }
+  return profile;
+}
+
 bool Gateway::bind_listeners() {
   for (const ListenAddress& address : config_.server.listen) {
     const std::string text = address.text();
@@ -108,11 +118,21 @@ bool Gateway::bind_listeners() {
       log_error("cannot resolve listen host", {{"address", text}, {"error", error}});
       return false;
     }
+    auto slot = std::make_unique<Listener>();
+    slot->gateway = this;
+    slot->address = address;
+    try {
+      slot->profile = make_profile(address);
+    } catch (const ConfigError& e) {
+      log_error("cannot load certificates", {{"address", text}, {"error", e.what()}});
+      return false;
+    }
     auto on_accept = [](evconnlistener*, evutil_socket_t fd, sockaddr*, int, void* arg) {
-      static_cast<Gateway*>(arg)->accept(fd);
+      auto* listener = static_cast<Listener*>(arg);
+      listener->gateway->accept(fd, *listener);
     };
     evconnlistener* listener = evconnlistener_new_bind(
-        base_.get(), on_accept, this,
+        base_.get(), on_accept, slot.get(),
         LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 4096,
         reinterpret_cast<sockaddr*>(&resolved->storage), static_cast<int>(resolved->length));
     if (!listener) {
@@ -121,18 +141,40 @@ bool Gateway::bind_listeners() {
       return false;
     }
     evconnlistener_set_error_cb(listener, [](evconnlistener*, void* arg) {
-      static_cast<Gateway*>(arg)->pause_accepting(EVUTIL_SOCKET_ERROR());
+      static_cast<Listener*>(arg)->gateway->pause_accepting(EVUTIL_SOCKET_ERROR());
     });
-    listeners_.emplace_back(listener);
+    slot->handle.reset(listener);
     log_info("listening on " + bound_address(listener),
-             {{"workers", std::to_string(fanout_workers_)}});
+             {{"tls", address.tls ? "true" : "false"},
+              {"http2", address.http2 ? "true" : "false"},
+              {"workers", std::to_string(fanout_workers_)}});
+    listeners_.push_back(std::move(slot));
   }
   return true;
 }
 
+// New handshakes take the new certificates; connections keep the context they began with.
+// Addresses change only on restart, so entries are matched by position.
+void Gateway::reload_certificates(const std::vector<ListenAddress>& next) {
+  for (size_t i = 0; i < listeners_.size() && i < next.size(); ++i) {
+    Listener& listener = *listeners_[i];
+    if (!next[i].tls && !listener.address.tls) continue;
+    try {
+      ListenAddress address = listener.address;
+      address.tls = next[i].tls;
+      listener.profile = make_profile(address);
+      listener.address = address;
+      if (address.tls) log_info("certificates reloaded", {{"address", address.text()}});
+    } catch (const ConfigError& e) {
+      log_error("certificate reload rejected; keeping the loaded ones",
+                {{"address", listener.address.text()}, {"error", e.what()}});
+    }
+  }
+}
+
 void Gateway::pause_accepting(int error) {
   metrics_.accept_pauses.fetch_add(1, std::memory_order_relaxed);
-  for (ListenerPtr& listener : listeners_) evconnlistener_disable(listener.get());
+  for (auto& listener : listeners_) evconnlistener_disable(listener->handle.get());
   const int64_t now = mono_ms();
   ++accept_errors_unlogged_;
   if (!accept_error_logged_ms_ || now - *accept_error_logged_ms_ >= kAcceptLogIntervalMs) {
@@ -148,7 +190,7 @@ void Gateway::pause_accepting(int error) {
         base_.get(),
         [](evutil_socket_t, short, void* arg) {
           auto* self = static_cast<Gateway*>(arg);
-          for (ListenerPtr& listener : self->listeners_) evconnlistener_enable(listener.get());
+          for (auto& listener : self->listeners_) evconnlistener_enable(listener->handle.get());
         },
         this));
   }
@@ -156,7 +198,7 @@ void Gateway::pause_accepting(int error) {
   evtimer_add(accept_resume_ev_.get(), &pause);
 }
 
-void Gateway::accept(evutil_socket_t fd) {
+void Gateway::accept(evutil_socket_t fd, const Listener& listener) {
   if (metrics_.connections_open.load(std::memory_order_relaxed) >=
       config_.server.max_connections + kRequestReserve) {
     static const char kBusy[] =
@@ -170,7 +212,7 @@ void Gateway::accept(evutil_socket_t fd) {
   }
   metrics_.connections_open.fetch_add(1, std::memory_order_relaxed);
   metrics_.connections_accepted.fetch_add(1, std::memory_order_relaxed);
-  workers_[next_worker_++ % static_cast<size_t>(fanout_workers_)]->adopt(fd);
+  workers_[next_worker_++ % static_cast<size_t>(fanout_workers_)]->adopt(fd, listener.profile);
 }
 
 void Gateway::start_bridges(const std::string& kind, const std::vector<BridgeConfig>& configs) {
@@ -246,6 +288,7 @@ void Gateway::reload() {
         next.server.workers != config_.server.workers) {
       log_warn("listen addresses and worker count change only on restart");
     }
+    reload_certificates(next.server.listen);
     next.server.listen = config_.server.listen;
     next.server.workers = config_.server.workers;
     for (auto& removed : channels_->apply(next.channels)) {

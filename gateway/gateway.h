@@ -13,6 +13,7 @@
 #include "channel_directory.h"
 #include "config.h"
 #include "event_handles.h"
+#include "listener_profile.h"
 #include "metrics.h"
 #include "systemd_notify.h"
 #include "worker.h"
@@ -43,13 +44,23 @@ class Gateway final : public StatusSource {
     std::unique_ptr<Bridge> bridge;
   };
 
+  // One bound address and what its connections inherit (its certificates, reloaded by SIGHUP).
+  struct Listener {
+    Gateway* gateway = nullptr;
+    ListenAddress address;
+    std::shared_ptr<const ListenerProfile> profile;
+    ListenerPtr handle;
+  };
+
   bool bind_listeners();
+  static std::shared_ptr<const ListenerProfile> make_profile(const ListenAddress& address);
+  void reload_certificates(const std::vector<ListenAddress>& next);
   void start_bridges(const std::string& kind, const std::vector<BridgeConfig>& configs);
   void sync_bridges(const std::string& kind, const std::vector<BridgeConfig>& wanted);
   void stop_all_bridges();
   void reload();
   void begin_shutdown();
-  void accept(evutil_socket_t fd);
+  void accept(evutil_socket_t fd, const Listener& listener);
   void pause_accepting(int error);
   void arm_signals();
   std::vector<NamedStatus> bridge_statuses() const;
@@ -65,7 +76,7 @@ class Gateway final : public StatusSource {
   int fanout_workers_ = 0;
   std::unique_ptr<ChannelDirectory> channels_;
   std::unique_ptr<BridgeContext> context_;
-  std::vector<ListenerPtr> listeners_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
   std::vector<EventPtr> signal_events_;
   EventPtr watchdog_ev_;
   EventPtr accept_resume_ev_;

@@ -69,14 +69,24 @@ std::string build_response(int status, const HeaderList& headers, std::string_vi
   return out;
 }
 
+std::string build_response(const Response& response, bool keep_alive) {
+  return build_response(response.status, response.headers, response.body, keep_alive,
+                        response.head_only);
+}
+
+HeaderList stream_headers(const HeaderList& extra) {
+  HeaderList headers{{"Content-Type", "text/event-stream; charset=utf-8"},
+                     {"Cache-Control", "no-cache"},
+                     {"X-Accel-Buffering", "no"}};
+  headers.insert(headers.end(), extra.begin(), extra.end());
+  return headers;
+}
+
 std::string build_stream_head(const HeaderList& headers) {
-  std::string out =
-      "HTTP/1.1 200 OK\r\n"
-      "Content-Type: text/event-stream; charset=utf-8\r\n"
-      "Cache-Control: no-cache\r\n"
-      "X-Accel-Buffering: no\r\n"
-      "Connection: close\r\n";
-  append_headers(out, headers);
+  std::string out = "HTTP/1.1 200 OK\r\n";
+  HeaderList all = stream_headers(headers);
+  all.emplace_back("Connection", "close");
+  append_headers(out, all);
   out.append("\r\n");
   return out;
 }

@@ -10,10 +10,9 @@ namespace {
 RouteAction respond(int status, HeaderList headers, std::string_view body, bool keep_alive,
                     bool head_only = false) {
   RouteAction action;
-  action.status = status;
   if (!body.empty() && status != 204)
     headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
-  action.response = build_response(status, headers, body, keep_alive, head_only);
+  action.response = Response{status, std::move(headers), std::string(body), head_only};
   action.keep_alive = keep_alive;
   return action;
 }
@@ -150,20 +149,23 @@ RouteAction route_request(const HttpRequest& request, const ServerConfig& server
   return route_channel(request, channel, server, keep_alive);
 }
 
-std::string publish_response(const PublishResult& result, const HeaderList& headers,
-                             bool keep_alive) {
+Response too_many_streams(HeaderList headers) {
+  headers.emplace_back("Retry-After", "1");
+  headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
+  return Response{503, std::move(headers), "too many streams\n"};
+}
+
+Response publish_response(const PublishResult& result, const HeaderList& headers) {
   HeaderList all = headers;
   all.emplace_back("Content-Type", "application/json");
-  if (!result.ok) {
-    return build_response(503, all, "{\"error\":\"" + result.error + "\"}\n", keep_alive);
-  }
+  if (!result.ok) return Response{503, std::move(all), "{\"error\":\"" + result.error + "\"}\n"};
   // Ids are checked free of CR/LF/NUL; quotes and backslashes are escaped for JSON.
   std::string id;
   for (char c : result.id) {
     if (c == '"' || c == '\\') id.push_back('\\');
     id.push_back(c);
   }
-  return build_response(200, all, "{\"id\":\"" + id + "\"}\n", keep_alive);
+  return Response{200, std::move(all), "{\"id\":\"" + id + "\"}\n"};
 }
 
 }  // namespace ssegw

@@ -16,8 +16,7 @@ namespace ssegw {
 struct RouteAction {
   enum class Kind { kRespond, kSubscribe, kPublish };
   Kind kind = Kind::kRespond;
-  int status = 200;
-  std::string response;  // kRespond: the whole response
+  Response response;  // kRespond
   bool keep_alive = true;
   std::shared_ptr<Channel> channel;
   std::string last_event_id;  // kSubscribe
@@ -29,8 +28,10 @@ RouteAction route_request(const HttpRequest& request, const ServerConfig& server
                           const ChannelDirectory& channels, const StatusSource& status);
 
 // The answer to an accepted publish: 200 with {"id":"..."}.
-std::string publish_response(const PublishResult& result, const HeaderList& headers,
-                             bool keep_alive);
+Response publish_response(const PublishResult& result, const HeaderList& headers);
+
+// 503 for a subscription over max_connections (or while draining).
+Response too_many_streams(HeaderList headers);
 
 // Headers for a cross-origin request from `origin`, empty if it is not allowed.
 HeaderList cors_headers(const HttpRequest& request, const ServerConfig& server);

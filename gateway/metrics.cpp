@@ -24,6 +24,48 @@ void counter(std::ostringstream& out, const char* name, const char* help, uint64
       << name << ' ' << value << '\n';
 }
 
+template <size_t N>
+size_t label_index(const std::string_view (&labels)[N], std::string_view value) {
+  for (size_t i = 0; i < N; ++i)
+    if (labels[i] == value) return i;
+  return N - 1;  // the last label is the catch-all
+}
+
+template <size_t N>
+void labelled(std::ostringstream& out, const char* name, const char* help, const char* key,
+              const std::string_view (&labels)[N], const std::atomic<uint64_t> (&values)[N]) {
+  out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << " counter\n";
+  for (size_t i = 0; i < N; ++i)
+    out << name << '{' << key << "=\"" << labels[i] << "\"} " << values[i].load() << '\n';
+}
+
+void write_tls_http2(std::ostringstream& out, const Metrics& m) {
+  out << "# HELP ssegw_connections_open_by_protocol Open connections by protocol, once known.\n"
+         "# TYPE ssegw_connections_open_by_protocol gauge\n";
+  const char* labels[Metrics::kProtocols] = {
+      "protocol=\"http1\",tls=\"false\"", "protocol=\"http1\",tls=\"true\"",
+      "protocol=\"h2\",tls=\"true\"", "protocol=\"h2c\",tls=\"false\""};
+  for (int i = 0; i < Metrics::kProtocols; ++i) {
+    out << "ssegw_connections_open_by_protocol{" << labels[i] << "} "
+        << std::max<int64_t>(0, m.connections_by_protocol[i].load()) << '\n';
+  }
+  counter(out, "ssegw_tls_handshakes_total", "TLS handshakes completed.", m.tls_handshakes.load());
+  labelled(out, "ssegw_tls_handshake_failures_total",
+           "TLS handshakes that failed or timed out, closed.", "reason",
+           Metrics::kHandshakeFailures, m.handshake_failures);
+  counter(out, "ssegw_ktls_connections",
+          "Open TLS connections whose sends the kernel encrypts (tls.ktls).",
+          static_cast<uint64_t>(std::max<int64_t>(0, m.ktls_connections.load())), "gauge");
+  counter(out, "ssegw_h2_streams_open", "Open HTTP/2 streams.",
+          static_cast<uint64_t>(std::max<int64_t>(0, m.h2_streams_open.load())), "gauge");
+  counter(out, "ssegw_h2_rst_sent_total", "RST_STREAM frames sent.", m.h2_resets_sent.load());
+  counter(out, "ssegw_h2_streams_refused_total",
+          "Streams refused over max_concurrent_streams (RST_STREAM REFUSED_STREAM).",
+          m.h2_streams_refused.load());
+  labelled(out, "ssegw_h2_goaway_sent_total", "GOAWAY frames sent, by why.", "reason",
+           Metrics::kGoawayReasons, m.goaways_sent);
+}
+
 void write_channels(std::ostringstream& out, const ChannelDirectory& channels) {
   auto all = channels.all();
   out << "# HELP ssegw_channel_subscribers Subscribers connected to a channel.\n"
@@ -91,6 +133,15 @@ void write_bridges(std::ostringstream& out, const std::vector<NamedStatus>& brid
 
 }  // namespace
 
+void Metrics::count_handshake_failure(std::string_view reason) {
+  handshake_failures[label_index(kHandshakeFailures, reason)].fetch_add(1,
+                                                                        std::memory_order_relaxed);
+}
+
+void Metrics::count_goaway(std::string_view reason) {
+  goaways_sent[label_index(kGoawayReasons, reason)].fetch_add(1, std::memory_order_relaxed);
+}
+
 std::string render_prometheus(const Metrics& m, const ChannelDirectory& channels,
                               const std::vector<NamedStatus>& bridges) {
   std::ostringstream out;
@@ -129,6 +180,7 @@ std::string render_prometheus(const Metrics& m, const ChannelDirectory& channels
   counter(out, "ssegw_replayed_events_total", "Events replayed for Last-Event-ID.",
           m.replayed_events.load());
   counter(out, "ssegw_heartbeats_total", "Heartbeat comments sent.", m.heartbeats.load());
+  write_tls_http2(out, m);
   write_channels(out, channels);
   write_bridges(out, bridges);
   return out.str();

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -31,6 +32,25 @@ struct Metrics {
   std::atomic<uint64_t> heartbeats{0};
   std::atomic<uint64_t> batched_sends{0};    // sends made through a worker's io_uring
   std::atomic<int64_t> io_uring_workers{0};  // workers whose sends go through io_uring
+
+  // Open connections by protocol, once their protocol is known.
+  enum Protocol { kHttp1Plain, kHttp1Tls, kH2Tls, kH2c, kProtocols };
+  std::atomic<int64_t> connections_by_protocol[kProtocols]{};
+  std::atomic<uint64_t> tls_handshakes{0};
+  std::atomic<int64_t> ktls_connections{0};  // whose sends the kernel encrypts
+  std::atomic<int64_t> h2_streams_open{0};
+  std::atomic<uint64_t> h2_resets_sent{0};
+  std::atomic<uint64_t> h2_streams_refused{0};  // RST_STREAM REFUSED_STREAM
+  // Labelled counters over a fixed set of labels, so a peer cannot grow the metrics.
+  static constexpr std::string_view kHandshakeFailures[] = {
+      "timeout", "http_request", "version", "no_shared_cipher", "eof", "protocol"};
+  static constexpr std::string_view kGoawayReasons[] = {
+      "no_error",       "protocol_error", "rapid_reset",    "ping_flood",
+      "settings_flood", "empty_frames",   "internal_error", "other"};
+  std::atomic<uint64_t> handshake_failures[std::size(kHandshakeFailures)]{};
+  std::atomic<uint64_t> goaways_sent[std::size(kGoawayReasons)]{};
+  void count_handshake_failure(std::string_view reason);
+  void count_goaway(std::string_view reason);
 };
 
 struct NamedStatus {

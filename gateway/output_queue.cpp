@@ -98,6 +98,33 @@ void OutputQueue::append(OutputQueue&& other) {
   other.clear();
 }
 
+size_t OutputQueue::whole_frames_within(size_t max) const {
+  size_t total = 0;
+  for (size_t i = head_; i < frames_.size(); ++i) {
+    const size_t size = frames_[i]->bytes().size() - (i == head_ ? head_offset_ : 0);
+    if (total + size > max) break;
+    total += size;
+  }
+  return total > 0 ? total : std::min(max, bytes_);
+}
+
+void OutputQueue::move_front_to(OutputQueue& to, size_t n) {
+  while (n > 0 && head_ < frames_.size()) {
+    const std::string& b = frames_[head_]->bytes();
+    const size_t rest = b.size() - head_offset_;
+    if (head_offset_ == 0 && rest <= n) {
+      to.push(frames_[head_]);
+      consume(rest);
+      n -= rest;
+      continue;
+    }
+    const size_t take = std::min(rest, n);
+    to.push_owned(b.substr(head_offset_, take));
+    consume(take);
+    n -= take;
+  }
+}
+
 void OutputQueue::clear() {
   frames_.clear();
   // Keep a small vector for the next batch; give back what a burst made large.

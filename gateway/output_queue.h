@@ -34,6 +34,13 @@ class OutputQueue {
   void clear();
   // Moves every unwritten byte of `other` to the end of this queue.
   void append(OutputQueue&& other);
+  // The most bytes from the front, at most `max`, that end on a frame boundary, or `max`
+  // (bytes() if smaller) when the first frame alone is longer: an HTTP/2 DATA frame then
+  // carries whole shared frames and only a split frame is copied.
+  size_t whole_frames_within(size_t max) const;
+  // Moves the first `n` bytes to the end of `to`: whole frames by reference, a split frame's
+  // part as a copy.
+  void move_front_to(OutputQueue& to, size_t n);
 
  private:
   std::vector<FrameRef> frames_;

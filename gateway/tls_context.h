@@ -33,8 +33,8 @@ class TlsContext {
 
  private:
   TlsContext() = default;
-  SslCtxPtr default_ctx_;                 // the first certificate
-  std::vector<SslCtxPtr> by_name_;        // the others, switched to by the SNI callback
+  SslCtxPtr default_ctx_;           // the first certificate
+  std::vector<SslCtxPtr> by_name_;  // the others, switched to by the SNI callback
   bool ktls_ = false;
 };
 

@@ -23,6 +23,8 @@ constexpr int kMaxRequestsPerTurn = 32;
 constexpr int kMaxDiscardReads = 16;
 // Connections flushed per loop turn: about a millisecond of sendmsg calls.
 constexpr size_t kFlushSlice = 256;
+// A TLS record's largest plaintext: a turn's frames for one connection go out in one record.
+constexpr size_t kTlsRecordBytes = 16 * 1024;
 }  // namespace
 
 Worker::Worker(int index, std::shared_ptr<const ServerConfig> settings, Metrics& metrics,
@@ -34,7 +36,10 @@ Worker::Worker(int index, std::shared_ptr<const ServerConfig> settings, Metrics&
   input_turn_ev_.reset(evtimer_new(base_.get(), &Worker::on_input_turn, this));
   flush_turn_ev_.reset(evtimer_new(base_.get(), &Worker::on_flush_turn, this));
   heartbeat_frame_ = FrameRef::adopt(new Frame(0, Event{}, ":\n", 0));
+  tls_scratch_.resize(kTlsRecordBytes);
 }
+
+Connection::~Connection() = default;
 
 Worker::~Worker() {
   join();
@@ -65,9 +70,9 @@ void Worker::wake() {
   }
 }
 
-void Worker::adopt(int fd) {
+void Worker::adopt(int fd, std::shared_ptr<const ListenerProfile> profile) {
   std::lock_guard lock(inbox_.mu);
-  inbox_.fds.push_back(fd);
+  inbox_.fds.emplace_back(fd, std::move(profile));
   wake();
 }
 
@@ -101,8 +106,17 @@ void Worker::drop_channel(std::shared_ptr<Channel> channel) {
   post([this, channel = std::move(channel)] {
     auto it = subscribers_.find(channel.get());
     if (it == subscribers_.end()) return;
-    for (Connection* c : std::vector<Connection*>(it->second.list)) {
-      c->mode = Connection::Mode::kCloseAfterWrite;
+    for (Subscription* s : std::vector<Subscription*>(it->second.list)) {
+      Connection* c = s->conn;
+      if (s->h2 == nullptr) {
+        c->mode = Connection::Mode::kCloseAfterWrite;
+      } else {
+        // Only this stream ends, after what it has queued; the connection stays.
+        Http2Stream& stream = *s->h2;
+        remove_subscriber(s);
+        stream.ending = true;
+        c->h2->session.data_ready(stream);
+      }
       flush(c);
     }
   });
@@ -114,7 +128,7 @@ void Worker::on_wake(evutil_socket_t, short, void* arg) {
 
 void Worker::process_inbox() {
   std::vector<std::pair<std::shared_ptr<Channel>, FrameRef>> frames;
-  std::vector<int> fds;
+  std::vector<std::pair<int, std::shared_ptr<const ListenerProfile>>> fds;
   std::vector<std::pair<int, std::string>> handed;
   std::vector<std::function<void()>> tasks;
   std::optional<int64_t> drain_timeout_ms;
@@ -127,9 +141,9 @@ void Worker::process_inbox() {
     drain_timeout_ms.swap(inbox_.drain_timeout_ms);
     inbox_.wake_pending = false;
   }
-  for (int fd : fds) open_connection(fd);
+  for (auto& [fd, profile] : fds) open_connection(fd, std::move(profile));
   for (auto& [fd, unparsed] : handed) {
-    if (Connection* c = open_connection(fd)) {
+    if (Connection* c = open_connection(fd, nullptr)) {
       c->in = std::move(unparsed);
       process_requests(c);
     }
@@ -145,14 +159,14 @@ void Worker::fan_out(const std::shared_ptr<Channel>& channel, const FrameRef& fr
   if (it == subscribers_.end()) return;
   const uint64_t delivered = channel->with_resume_provider([&](ResumeProvider* provider) {
     uint64_t n = 0;
-    for (Connection* c : it->second.list) {
+    for (Subscription* s : it->second.list) {
       // A subscriber whose replay already covered this frame skips it: no duplicate at the seam.
-      if (frame->seq() <= c->last_seq) continue;
-      c->last_seq = frame->seq();
-      if (c->resume_filter && provider && provider->covers(*c->resume_filter, frame->id()))
+      if (frame->seq() <= s->last_seq) continue;
+      s->last_seq = frame->seq();
+      if (s->resume_filter && provider && provider->covers(*s->resume_filter, frame->id()))
         continue;
-      c->out.push(frame);
-      mark_dirty(c);
+      s->out->push(frame);
+      mark_dirty(s);
       ++n;
     }
     return n;
@@ -160,9 +174,15 @@ void Worker::fan_out(const std::shared_ptr<Channel>& channel, const FrameRef& fr
   metrics_.events_delivered.fetch_add(delivered, std::memory_order_relaxed);
 }
 
+// An HTTP/2 stream over its bound is reset at the connection's flush, an HTTP/1.1 one is
+// closed; either way not here, in the middle of a fan-out over the subscriber list.
+void Worker::mark_dirty(Subscription* s) {
+  if (s->out->bytes_behind_head() > s->queue_limit) s->slow = true;
+  if (s->h2 != nullptr) s->conn->h2->session.data_ready(*s->h2);
+  mark_dirty(s->conn);
+}
+
 void Worker::mark_dirty(Connection* c) {
-  if (c->out.bytes_behind_head() > c->queue_limit && c->mode == Connection::Mode::kStream)
-    c->slow = true;
   if (!c->dirty) {
     c->dirty = true;
     dirty_.push_back(c);
@@ -180,10 +200,11 @@ void Worker::flush_dirty() {
     if (c == nullptr) continue;  // closed while it waited
     dirty_[dirty_head_] = nullptr;
     c->dirty = false;
-    if (c->slow) {
+    if (c->sub.slow) {
       metrics_.slow_disconnects.fetch_add(1, std::memory_order_relaxed);
-      log_debug("slow subscriber dropped", {{"channel", c->channel ? c->channel->path() : ""},
-                                            {"queued", std::to_string(c->out.bytes())}});
+      log_debug("slow subscriber dropped",
+                {{"channel", c->sub.channel ? c->sub.channel->path() : ""},
+                 {"queued", std::to_string(c->out.bytes())}});
       close_connection(c);
     } else if (!c->write_armed) {
       send_soon(c);  // a blocked socket is flushed by its EV_WRITE, not by another EAGAIN
@@ -227,11 +248,12 @@ SendBatch* Worker::batch() {
 
 void Worker::send_soon(Connection* c) {
   SendBatch* b = batch();
-  if (b == nullptr || c->held || c->out.empty()) {
+  // TLS must encrypt in user space and HTTP/2 frames first: both write on their own.
+  if (b == nullptr || c->held() || c->out.empty() || c->transport.tls() || c->h2) {
     flush(c);
     return;
   }
-  b->add(c->fd, c->out, c);
+  b->add(c->fd(), c->out, c);
   if (b->full()) send_batch();
 }
 
@@ -270,9 +292,17 @@ void Worker::account_written(Connection* c, size_t written) {
 }
 
 void Worker::flush(Connection* c) {
-  if (c->held) return;
+  if (c->held() || c->mode == Connection::Mode::kHandshake) return;
+  if (c->h2) {
+    flush_http2(c);
+    return;
+  }
+  write_out(c);
+}
+
+void Worker::write_out(Connection* c) {
   size_t written = 0;
-  WriteResult result = c->out.write_to(c->fd, &written);
+  WriteResult result = c->transport.write(c->out, &written, tls_scratch_);
   finish_write(c, result, written);
 }
 
@@ -308,18 +338,23 @@ void Worker::finish_write(Connection* c, WriteResult result, size_t written) {
   }
 }
 
-Connection* Worker::open_connection(int fd) {
+Connection* Worker::open_connection(int fd, std::shared_ptr<const ListenerProfile> profile) {
   if (draining_) {
     ::close(fd);
     metrics_.connections_open.fetch_sub(1, std::memory_order_relaxed);
     return nullptr;
   }
   evutil_make_socket_nonblocking(fd);
-  auto* c = new Connection();
+  auto* c = new Connection(fd);
   c->worker = this;
-  c->fd = fd;
   c->id = next_id_++;
-  c->queue_limit = static_cast<size_t>(settings_->subscriber_queue_bytes);
+  c->profile = std::move(profile);
+  if (c->profile && c->profile->tls) {
+    c->transport.start_tls(c->profile->tls->new_ssl());
+    c->mode = Connection::Mode::kHandshake;
+  } else if (!c->profile || !c->profile->http2) {
+    count_protocol(c, Connection::Protocol::kHttp1);
+  }
   c->last_write_ms = mono_ms();
   c->request_start_ms = c->last_write_ms;
   event_assign(&c->read_ev, base_.get(), fd, EV_READ | EV_PERSIST, &Worker::on_read, c);
@@ -333,25 +368,38 @@ Connection* Worker::open_connection(int fd) {
 void Worker::on_read(evutil_socket_t, short, void* arg) {
   auto* c = static_cast<Connection*>(arg);
   Worker* w = c->worker;
-  if (c->mode == Connection::Mode::kRequest || c->mode == Connection::Mode::kAwaitPublish) {
-    w->read_request_bytes(c);
-  } else {
-    w->read_and_discard(c);
+  switch (c->mode) {
+    case Connection::Mode::kHandshake:
+      w->continue_handshake(c);
+      return;
+    case Connection::Mode::kRequest:
+    case Connection::Mode::kAwaitPublish:
+      w->read_request_bytes(c);
+      return;
+    case Connection::Mode::kHttp2:
+      w->read_http2(c);
+      return;
+    default:
+      w->read_and_discard(c);
   }
 }
 
 void Worker::on_write(evutil_socket_t, short, void* arg) {
   auto* c = static_cast<Connection*>(arg);
-  c->worker->flush(c);
+  if (c->mode == Connection::Mode::kHandshake) {
+    c->worker->continue_handshake(c);
+  } else {
+    c->worker->flush(c);
+  }
 }
 
 void Worker::read_and_discard(Connection* c) {
   char buf[4096];
   for (int reads = 0; reads < kMaxDiscardReads; ++reads) {
-    ssize_t n = ::recv(c->fd, buf, sizeof buf, 0);
-    if (n > 0) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-    if (n < 0 && errno == EINTR) continue;
+    size_t got = 0;
+    const IoStatus status = c->transport.read(buf, sizeof buf, &got);
+    if (status == IoStatus::kOk) continue;
+    if (status == IoStatus::kBlocked) return;
     close_connection(c);  // the subscriber went away
     return;
   }
@@ -361,13 +409,13 @@ void Worker::read_request_bytes(Connection* c) {
   char buf[kReadChunk];
   const size_t cap = input_cap();
   while (c->in.size() < cap) {
-    ssize_t n = ::recv(c->fd, buf, std::min(sizeof buf, cap - c->in.size()), 0);
-    if (n > 0) {
-      c->in.append(buf, static_cast<size_t>(n));
+    size_t got = 0;
+    const IoStatus status = c->transport.read(buf, std::min(sizeof buf, cap - c->in.size()), &got);
+    if (status == IoStatus::kOk) {
+      c->in.append(buf, got);
       continue;
     }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    if (status == IoStatus::kBlocked) break;
     close_connection(c);
     return;
   }
@@ -379,6 +427,7 @@ void Worker::read_request_bytes(Connection* c) {
 void Worker::process_requests(Connection* c) {
   HttpLimits limits;
   limits.max_body_bytes = static_cast<size_t>(settings_->max_body_bytes);
+  if (c->protocol == Connection::Protocol::kUnknown && detect_h2c(c)) return;
   size_t pos = 0;
   int handled = 0;
   while (c->mode == Connection::Mode::kRequest && pos < c->in.size()) {
@@ -446,6 +495,8 @@ void Worker::update_reading(Connection* c) {
   if (want == c->reading) return;
   if (want) {
     event_add(&c->read_ev, nullptr);
+    // What TLS already decrypted raises no readiness on the socket again.
+    if (c->transport.has_buffered_input()) continue_input_next_turn(c);
   } else {
     event_del(&c->read_ev);
   }
@@ -473,8 +524,18 @@ void Worker::run_input_turn() {
   batch.swap(input_pending_);
   for (Connection* c : batch) c->input_pending = false;
   // A turn only ever closes its own connection, so the rest of the batch stays valid.
-  for (Connection* c : batch) {
-    if (c->mode == Connection::Mode::kRequest) process_requests(c);
+  for (Connection* c : batch) resume_input(c);
+}
+
+void Worker::resume_input(Connection* c) {
+  if (c->mode == Connection::Mode::kHttp2) {
+    read_http2(c);
+  } else if (c->mode == Connection::Mode::kRequest) {
+    if (c->transport.has_buffered_input()) {
+      read_request_bytes(c);
+    } else {
+      process_requests(c);
+    }
   }
 }
 
@@ -482,31 +543,40 @@ void Worker::handle(Connection* c, const HttpRequest& request) {
   RouteAction action = route_request(request, *settings_, *channels_, status_);
   switch (action.kind) {
     case RouteAction::Kind::kRespond:
-      c->out.push_owned(std::move(action.response));
-      if (!action.keep_alive) c->mode = Connection::Mode::kCloseAfterWrite;
+      answer(c, nullptr, action.response, action.keep_alive);
       return;
     case RouteAction::Kind::kSubscribe:
-      if (admit_stream(c, action)) subscribe(c, action);
+      if (admit_stream()) {
+        subscribe(c, action);
+      } else {
+        answer(c, nullptr, too_many_streams(action.headers), false);
+      }
       return;
     case RouteAction::Kind::kPublish:
-      publish(c, action);
+      publish(c, nullptr, action);
       return;
   }
+}
+
+// An answer on an HTTP/2 stream, or in the HTTP/1.1 connection's order of answers.
+void Worker::answer(Connection* c, Http2Stream* stream, const Response& response, bool keep_alive) {
+  if (stream != nullptr) {
+    c->h2->session.respond(*stream, response);
+    mark_dirty(c);
+    return;
+  }
+  c->out.push_owned(build_response(response, keep_alive));
+  if (!keep_alive) c->mode = Connection::Mode::kCloseAfterWrite;
 }
 
 // max_connections counts streams only, so that at the limit health checks, metrics and
 // publishes are still answered; other connections are bounded by the accept reserve and by
 // request_timeout.
-bool Worker::admit_stream(Connection* c, const RouteAction& action) {
+bool Worker::admit_stream() {
   if (metrics_.streams_open.fetch_add(1, std::memory_order_relaxed) < settings_->max_connections)
     return true;
   metrics_.streams_open.fetch_sub(1, std::memory_order_relaxed);
   metrics_.streams_rejected.fetch_add(1, std::memory_order_relaxed);
-  HeaderList headers = action.headers;
-  headers.emplace_back("Retry-After", "1");
-  headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
-  c->out.push_owned(build_response(503, headers, "too many streams\n", false));
-  c->mode = Connection::Mode::kCloseAfterWrite;
   return false;
 }
 
@@ -514,100 +584,119 @@ void Worker::subscribe(Connection* c, RouteAction& action) {
   c->mode = Connection::Mode::kStream;
   c->in.clear();
   c->in.shrink_to_fit();
-  c->channel = action.channel;
-  const ChannelOptions options = c->channel->options();
-  std::string prefix = build_stream_head(action.headers);
+  Subscription& s = c->sub;
+  s.conn = c;
+  s.out = &c->out;
+  begin_subscription(s, action, build_stream_head(action.headers));
+}
+
+// Shared by both protocols: `prefix` (the HTTP/1.1 head, or nothing) goes first in s.out,
+// then the retry field, the replay, and live frames behind them.
+void Worker::begin_subscription(Subscription& s, RouteAction& action, std::string prefix) {
+  s.channel = action.channel;
+  s.queue_limit = static_cast<size_t>(settings_->subscriber_queue_bytes);
+  const ChannelOptions options = s.channel->options();
   if (options.retry_ms > 0) prefix += encode_retry(options.retry_ms);
   streams_.fetch_add(1, std::memory_order_relaxed);  // before the plan: see enqueue_frame
-  ReplayPlan plan = c->channel->plan_replay(action.last_event_id);
-  c->last_seq = plan.last_seq;
-  auto& subs = subscribers_[c->channel.get()];
-  if (!subs.channel) subs.channel = c->channel;
-  c->slot = subs.list.size();
-  subs.list.push_back(c);
-  c->channel->subscribers().fetch_add(1, std::memory_order_relaxed);
+  ReplayPlan plan = s.channel->plan_replay(action.last_event_id);
+  s.last_seq = plan.last_seq;
+  auto& subs = subscribers_[s.channel.get()];
+  if (!subs.channel) subs.channel = s.channel;
+  s.slot = subs.list.size();
+  subs.list.push_back(&s);
+  s.channel->subscribers().fetch_add(1, std::memory_order_relaxed);
   metrics_.subscriptions.fetch_add(1, std::memory_order_relaxed);
-  const bool resuming = c->channel->with_resume_provider([&](ResumeProvider* provider) {
+  const bool resuming = s.channel->with_resume_provider([&](ResumeProvider* provider) {
     if (action.last_event_id.empty() || plan.id_known || !provider ||
         !provider->understands(action.last_event_id)) {
       return false;
     }
-    c->resume_filter = std::make_unique<std::string>(action.last_event_id);
+    s.resume_filter = std::make_unique<std::string>(action.last_event_id);
     std::erase_if(plan.frames, [&](const FrameRef& f) {
       return provider->covers(action.last_event_id, f->id());
     });
-    start_resume(c, provider, action.last_event_id, std::move(plan), std::move(prefix));
+    start_resume(s, provider, action.last_event_id, std::move(plan), std::move(prefix));
     return true;
   });
   if (resuming) return;
-  c->out.push_owned(std::move(prefix));
+  s.out->push_owned(std::move(prefix));
   size_t replay_bytes = 0;
   for (FrameRef& frame : plan.frames) {
     replay_bytes += frame->bytes().size();
-    c->out.push(std::move(frame));
+    s.out->push(std::move(frame));
   }
   // A long replay must not count as falling behind.
-  c->queue_limit += replay_bytes;
+  s.queue_limit += replay_bytes;
   metrics_.replayed_events.fetch_add(plan.frames.size(), std::memory_order_relaxed);
   metrics_.events_delivered.fetch_add(plan.frames.size(), std::memory_order_relaxed);
 }
 
-void Worker::start_resume(Connection* c, ResumeProvider* provider, const std::string& last_id,
+void Worker::start_resume(Subscription& s, ResumeProvider* provider, const std::string& last_id,
                           ReplayPlan plan, std::string prefix) {
   // Live frames queue in `out` meanwhile; the fetched events go in front of them.
-  c->held = true;
-  waiting_[c->id] = c;
+  s.held = true;
+  const uint64_t wait_id = next_id_++;
+  waiting_[wait_id] = Waiter{s.conn, s.h2 ? s.h2->id : 0};
   std::string before = plan.frames.empty() ? "" : plan.frames.front()->id();
   std::string through = plan.newest_id;
   auto frames = std::make_shared<std::vector<FrameRef>>(std::move(plan.frames));
   auto head = std::make_shared<std::string>(std::move(prefix));
-  provider->fetch(last_id, before, through,
-                  [this, id = c->id, frames, head](bool ok, std::vector<Event> events) {
-                    post([this, id, ok, frames, head, events = std::move(events)]() mutable {
-                      finish_resume(id, ok, std::move(events), std::move(*frames),
-                                    std::move(*head));
-                    });
-                  });
+  provider->fetch(
+      last_id, before, through, [this, wait_id, frames, head](bool ok, std::vector<Event> events) {
+        post([this, wait_id, ok, frames, head, events = std::move(events)]() mutable {
+          finish_resume(wait_id, ok, std::move(events), std::move(*frames), std::move(*head));
+        });
+      });
 }
 
-void Worker::finish_resume(uint64_t id, bool ok, std::vector<Event> events,
+Subscription* Worker::find_subscription(const Waiter& waiter) const {
+  Connection* c = waiter.conn;
+  if (waiter.stream == 0) return c->mode == Connection::Mode::kStream ? &c->sub : nullptr;
+  Http2Stream* stream = c->h2 ? c->h2->session.find(waiter.stream) : nullptr;
+  return stream != nullptr && stream->sub.channel ? &stream->sub : nullptr;
+}
+
+void Worker::finish_resume(uint64_t wait_id, bool ok, std::vector<Event> events,
                            std::vector<FrameRef> frames, std::string prefix) {
-  auto it = waiting_.find(id);
+  auto it = waiting_.find(wait_id);
   if (it == waiting_.end()) return;  // gone while we fetched
-  Connection* c = it->second;
+  Subscription* s = find_subscription(it->second);
   waiting_.erase(it);
+  if (s == nullptr) return;
   OutputQueue live;
-  std::swap(live, c->out);
-  c->out.push_owned(std::move(prefix));
+  std::swap(live, *s->out);
+  s->out->push_owned(std::move(prefix));
   size_t replay_bytes = 0;
   if (ok) {
     for (const Event& event : events) {
       std::string bytes = encode_event(event);
       replay_bytes += bytes.size();
-      c->out.push_owned(std::move(bytes));
+      s->out->push_owned(std::move(bytes));
     }
   }
   for (FrameRef& frame : frames) {
     replay_bytes += frame->bytes().size();
-    c->out.push(std::move(frame));
+    s->out->push(std::move(frame));
   }
-  c->out.append(std::move(live));
-  c->queue_limit += replay_bytes;
+  s->out->append(std::move(live));
+  s->queue_limit += replay_bytes;
   metrics_.replayed_events.fetch_add(events.size() + frames.size(), std::memory_order_relaxed);
-  c->held = false;
-  flush(c);
+  s->held = false;
+  if (s->h2 != nullptr) s->conn->h2->session.data_ready(*s->h2);
+  flush(s->conn);
 }
 
-void Worker::publish(Connection* c, RouteAction& action) {
+void Worker::publish(Connection* c, Http2Stream* stream, RouteAction& action) {
   action.event.source.clear();
   const bool routed = action.channel->with_publish_route([&](PublishRoute* route) {
     if (!route) return false;
-    c->mode = Connection::Mode::kAwaitPublish;
-    waiting_[c->id] = c;
-    route->route(std::move(action.event), [this, id = c->id, headers = action.headers,
+    if (stream == nullptr) c->mode = Connection::Mode::kAwaitPublish;
+    const uint64_t wait_id = next_id_++;
+    waiting_[wait_id] = Waiter{c, stream ? stream->id : 0};
+    route->route(std::move(action.event), [this, wait_id, headers = action.headers,
                                            keep_alive = action.keep_alive](PublishResult r) {
-      post([this, id, r = std::move(r), headers, keep_alive] {
-        finish_publish(id, r, headers, keep_alive);
+      post([this, wait_id, r = std::move(r), headers, keep_alive] {
+        finish_publish(wait_id, r, headers, keep_alive);
       });
     });
     return true;
@@ -615,20 +704,26 @@ void Worker::publish(Connection* c, RouteAction& action) {
   if (routed) return;
   PublishResult result = action.channel->publish(std::move(action.event));
   metrics_.publishes.fetch_add(1, std::memory_order_relaxed);
-  c->out.push_owned(publish_response(result, action.headers, action.keep_alive));
-  if (!action.keep_alive) c->mode = Connection::Mode::kCloseAfterWrite;
+  answer(c, stream, publish_response(result, action.headers), action.keep_alive);
 }
 
-void Worker::finish_publish(uint64_t id, const PublishResult& result, const HeaderList& headers,
-                            bool keep_alive) {
-  auto it = waiting_.find(id);
+void Worker::finish_publish(uint64_t wait_id, const PublishResult& result,
+                            const HeaderList& headers, bool keep_alive) {
+  auto it = waiting_.find(wait_id);
   if (it == waiting_.end()) return;
-  Connection* c = it->second;
+  const Waiter waiter = it->second;
   waiting_.erase(it);
   (result.ok ? metrics_.publishes : metrics_.publishes_rejected)
       .fetch_add(1, std::memory_order_relaxed);
-  c->out.push_owned(publish_response(result, headers, keep_alive));
-  c->mode = keep_alive ? Connection::Mode::kRequest : Connection::Mode::kCloseAfterWrite;
+  Connection* c = waiter.conn;
+  if (waiter.stream != 0) {
+    if (Http2Stream* stream = c->h2 ? c->h2->session.find(waiter.stream) : nullptr)
+      answer(c, stream, publish_response(result, headers), keep_alive);
+    flush(c);
+    return;
+  }
+  c->mode = Connection::Mode::kRequest;
+  answer(c, nullptr, publish_response(result, headers), keep_alive);
   if (c->mode == Connection::Mode::kRequest && !c->in.empty()) {
     process_requests(c);
   } else {
@@ -636,32 +731,34 @@ void Worker::finish_publish(uint64_t id, const PublishResult& result, const Head
   }
 }
 
-void Worker::remove_subscriber(Connection* c) {
-  auto it = subscribers_.find(c->channel.get());
+void Worker::remove_subscriber(Subscription* s) {
+  auto it = subscribers_.find(s->channel.get());
   if (it != subscribers_.end()) {
     auto& list = it->second.list;
-    Connection* last = list.back();
-    list[c->slot] = last;
-    last->slot = c->slot;
+    Subscription* last = list.back();
+    list[s->slot] = last;
+    last->slot = s->slot;
     list.pop_back();
     if (list.empty()) subscribers_.erase(it);
   }
-  c->channel->subscribers().fetch_sub(1, std::memory_order_relaxed);
+  s->channel->subscribers().fetch_sub(1, std::memory_order_relaxed);
   metrics_.streams_open.fetch_sub(1, std::memory_order_relaxed);
   streams_.fetch_sub(1, std::memory_order_relaxed);
-  c->channel.reset();
+  s->channel.reset();
 }
 
 // Publishes go to the publish worker, which does no fan-out, so that their answers do not
-// wait behind a flush of thousands of subscribers. A connection moves there with its first
-// publish, once everything it was answered before has been written (answers stay in order).
+// wait behind a flush of thousands of subscribers. A plain HTTP/1.1 connection moves there
+// with its first publish, once everything it was answered before has been written (answers
+// stay in order); TLS and HTTP/2 connections, whose state is more than a descriptor, stay.
 bool Worker::should_hand_over(const Connection* c, const HttpRequest& request) const {
   return publish_worker_ != nullptr && !draining_ && request.method == "POST" &&
-         c->mode == Connection::Mode::kRequest && c->out.empty() && !c->write_armed;
+         c->mode == Connection::Mode::kRequest && c->out.empty() && !c->write_armed &&
+         !c->transport.tls();
 }
 
 void Worker::hand_over(Connection* c, size_t unparsed_from) {
-  const int fd = c->fd;
+  const int fd = c->fd();
   std::string unparsed = c->in.substr(unparsed_from);
   forget_connection(c);
   publish_worker_->adopt_with_input(fd, std::move(unparsed));
@@ -670,7 +767,7 @@ void Worker::hand_over(Connection* c, size_t unparsed_from) {
 void Worker::close_connection(Connection* c) {
   // The events go before the descriptor does: once closed, its number may already belong to
   // a connection another thread accepted.
-  const int fd = c->fd;
+  const int fd = c->fd();
   forget_connection(c);
   ::close(fd);
   metrics_.connections_open.fetch_sub(1, std::memory_order_relaxed);
@@ -678,8 +775,11 @@ void Worker::close_connection(Connection* c) {
 
 // Everything but the socket itself, which is closed or handed to another worker.
 void Worker::forget_connection(Connection* c) {
-  if (c->channel) remove_subscriber(c);
-  waiting_.erase(c->id);
+  if (c->sub.channel) remove_subscriber(&c->sub);
+  c->h2.reset();  // closes its streams, which leave their channels
+  std::erase_if(waiting_, [c](const auto& entry) { return entry.second.conn == c; });
+  count_protocol(c, Connection::Protocol::kUnknown);
+  if (c->ktls) metrics_.ktls_connections.fetch_sub(1, std::memory_order_relaxed);
   event_del(&c->read_ev);
   event_del(&c->write_ev);
   Connection* last = all_.back();
@@ -700,24 +800,40 @@ void Worker::on_tick(evutil_socket_t, short, void* arg) {
   self->expire_requests();
 }
 
-// A client that opens a connection and never finishes a request (or idles on keep-alive)
-// would hold a file descriptor for ever.
+// A client that opens a connection and never finishes a request (or idles on keep-alive,
+// or never finishes its TLS handshake) would hold a file descriptor for ever.
 void Worker::expire_requests() {
   const int64_t now = mono_ms();
   std::vector<Connection*> expired;
   std::vector<Connection*> unread;
+  std::vector<Connection*> handshakes;
+  std::vector<Connection*> idle_h2;
   for (Connection* c : all_) {
-    if (c->mode == Connection::Mode::kRequest && c->out.empty() &&
-        now - c->request_start_ms > settings_->request_timeout_ms) {
+    const int64_t age = now - c->request_start_ms;
+    if (c->mode == Connection::Mode::kHandshake) {
+      if (age > c->profile->handshake_timeout_ms) handshakes.push_back(c);
+    } else if (c->mode == Connection::Mode::kRequest && c->out.empty() &&
+               age > settings_->request_timeout_ms) {
       expired.push_back(c);
     } else if (c->mode != Connection::Mode::kStream && c->write_armed &&
                now - c->blocked_since_ms > settings_->request_timeout_ms) {
       unread.push_back(c);  // its answers sit unread: it only holds memory and a descriptor
+    } else if (c->mode == Connection::Mode::kHttp2 && c->h2->session.streams().empty() &&
+               age > settings_->request_timeout_ms) {
+      idle_h2.push_back(c);
     }
+  }
+  for (Connection* c : handshakes) {
+    metrics_.count_handshake_failure("timeout");
+    close_connection(c);
   }
   for (Connection* c : unread) {
     metrics_.write_timeouts.fetch_add(1, std::memory_order_relaxed);
     close_connection(c);
+  }
+  for (Connection* c : idle_h2) {
+    c->h2->session.shut_down();
+    flush(c);
   }
   for (Connection* c : expired) {
     if (c->in.empty()) {
@@ -737,10 +853,11 @@ void Worker::heartbeat() {
   if (interval <= 0) return;
   uint64_t sent = 0;
   for (auto& [channel, subs] : subscribers_) {
-    for (Connection* c : subs.list) {
-      if (now - c->last_write_ms < interval || !c->out.empty() || c->held) continue;
-      c->out.push(heartbeat_frame_);
-      mark_dirty(c);
+    for (Subscription* s : subs.list) {
+      const int64_t last = s->h2 ? s->h2->last_write_ms : s->conn->last_write_ms;
+      if (now - last < interval || !s->out->empty() || s->held) continue;
+      s->out->push(heartbeat_frame_);
+      mark_dirty(s);
       ++sent;
     }
   }
@@ -767,7 +884,11 @@ void Worker::begin_drain(int64_t timeout_ms) {
   evtimer_add(drain_deadline_ev_.get(), &tv);
   for (Connection* c : std::vector<Connection*>(all_)) {
     if (c->mode == Connection::Mode::kAwaitPublish) continue;  // its answer is on the way
-    c->mode = Connection::Mode::kCloseAfterWrite;
+    if (c->h2) {
+      c->h2->session.shut_down();  // GOAWAY; each stream ends after what it has queued
+    } else {
+      c->mode = Connection::Mode::kCloseAfterWrite;
+    }
     flush(c);
   }
   check_drained();

@@ -17,11 +17,15 @@
 #include "config.h"
 #include "connection.h"
 #include "event_handles.h"
+#include "http2_session.h"
 #include "http_routes.h"
+#include "listener_profile.h"
 #include "metrics.h"
 #include "send_batch.h"
 
 namespace ssegw {
+
+struct Http2Link;
 
 class Worker final : public FanoutTarget {
  public:
@@ -38,8 +42,8 @@ class Worker final : public FanoutTarget {
   void start();
   void join();
 
-  // Any thread.
-  void adopt(int fd);
+  // Any thread. A null profile is a plain HTTP/1.1 listener.
+  void adopt(int fd, std::shared_ptr<const ListenerProfile> profile = nullptr);
   // A connection another worker handed over, with the request bytes it had not handled.
   void adopt_with_input(int fd, std::string unparsed);
   void post(std::function<void()> task);
@@ -53,7 +57,7 @@ class Worker final : public FanoutTarget {
   struct Inbox {
     std::mutex mu;
     std::vector<std::pair<std::shared_ptr<Channel>, FrameRef>> frames;
-    std::vector<int> fds;
+    std::vector<std::pair<int, std::shared_ptr<const ListenerProfile>>> fds;
     std::vector<std::pair<int, std::string>> handed;
     std::vector<std::function<void()>> tasks;
     // Taken after the frames of the same wake-up: an event published before SIGTERM must
@@ -63,8 +67,15 @@ class Worker final : public FanoutTarget {
   };
   struct Subscribers {
     std::shared_ptr<Channel> channel;
-    std::vector<Connection*> list;
+    std::vector<Subscription*> list;
   };
+  // What a publish acknowledgement or a resume comes back to: a connection, and on HTTP/2
+  // the stream (0 on HTTP/1.1), looked up again when it comes since it may be gone.
+  struct Waiter {
+    Connection* conn = nullptr;
+    int32_t stream = 0;
+  };
+  friend struct Http2Link;
 
   static void on_wake(evutil_socket_t, short, void* arg);
   static void on_read(evutil_socket_t, short, void* arg);
@@ -75,7 +86,12 @@ class Worker final : public FanoutTarget {
 
   void wake();
   void process_inbox();
-  Connection* open_connection(int fd);
+  Connection* open_connection(int fd, std::shared_ptr<const ListenerProfile> profile);
+  void continue_handshake(Connection* c);
+  void finish_handshake(Connection* c);
+  void count_protocol(Connection* c, Connection::Protocol protocol);
+  bool detect_h2c(Connection* c);
+  void resume_input(Connection* c);
   void read_request_bytes(Connection* c);
   void read_and_discard(Connection* c);
   void process_requests(Connection* c);
@@ -84,20 +100,34 @@ class Worker final : public FanoutTarget {
   size_t input_cap() const;
   void continue_input_next_turn(Connection* c);
   void run_input_turn();
-  bool admit_stream(Connection* c, const RouteAction& action);
+  bool admit_stream();
   void handle(Connection* c, const HttpRequest& request);
+  void answer(Connection* c, Http2Stream* stream, const Response& response, bool keep_alive);
   void subscribe(Connection* c, RouteAction& action);
-  void start_resume(Connection* c, ResumeProvider* provider, const std::string& last_id,
+  void begin_subscription(Subscription& s, RouteAction& action, std::string prefix);
+  void start_resume(Subscription& s, ResumeProvider* provider, const std::string& last_id,
                     ReplayPlan plan, std::string prefix);
-  void finish_resume(uint64_t id, bool ok, std::vector<Event> events, std::vector<FrameRef> frames,
-                     std::string prefix);
-  void publish(Connection* c, RouteAction& action);
-  void finish_publish(uint64_t id, const PublishResult& result, const HeaderList& headers,
+  Subscription* find_subscription(const Waiter& waiter) const;
+  void finish_resume(uint64_t wait_id, bool ok, std::vector<Event> events,
+                     std::vector<FrameRef> frames, std::string prefix);
+  void publish(Connection* c, Http2Stream* stream, RouteAction& action);
+  void finish_publish(uint64_t wait_id, const PublishResult& result, const HeaderList& headers,
                       bool keep_alive);
   void fan_out(const std::shared_ptr<Channel>& channel, const FrameRef& frame);
+  void mark_dirty(Subscription* s);
   void mark_dirty(Connection* c);
   void flush_dirty();
   void flush(Connection* c);
+  void write_out(Connection* c);
+  // HTTP/2 (worker_http2.cpp).
+  Http2Limits http2_limits() const;
+  void start_http2(Connection* c);
+  void read_http2(Connection* c);
+  void handle_h2(Connection* c, Http2Stream& stream);
+  void subscribe_h2(Connection* c, Http2Stream& stream, RouteAction& action);
+  void h2_stream_closed(Http2Stream& stream);
+  void flush_http2(Connection* c);
+  void reset_slow_streams(Connection* c);
   void finish_write(Connection* c, WriteResult result, size_t written);
   void account_written(Connection* c, size_t written);
   SendBatch* batch();
@@ -107,7 +137,7 @@ class Worker final : public FanoutTarget {
   void forget_connection(Connection* c);
   bool should_hand_over(const Connection* c, const HttpRequest& request) const;
   void hand_over(Connection* c, size_t unparsed_from);
-  void remove_subscriber(Connection* c);
+  void remove_subscriber(Subscription* s);
   void heartbeat();
   void expire_requests();
   void begin_drain(int64_t timeout_ms);
@@ -132,14 +162,29 @@ class Worker final : public FanoutTarget {
   // Owned by the worker thread alone.
   std::vector<Connection*> all_;
   std::unordered_map<Channel*, Subscribers> subscribers_;
-  std::unordered_map<uint64_t, Connection*> waiting_;  // publish acks and resumes in flight
+  std::unordered_map<uint64_t, Waiter> waiting_;  // publish acks and resumes in flight
   std::vector<Connection*> dirty_;  // to flush from dirty_head_ on; closed ones are null
   size_t dirty_head_ = 0;
   std::unique_ptr<SendBatch> batch_;        // io_uring sends of a flush slice; made on first use
   std::vector<Connection*> input_pending_;  // requests left in their buffers for the next turn
   FrameRef heartbeat_frame_;
+  std::string tls_scratch_;  // one TLS record's plaintext, shared by the worker's connections
   uint64_t next_id_ = 1;
   bool draining_ = false;
+};
+
+// The HTTP/2 session of one connection and the worker it reports its streams to.
+struct Http2Link final : Http2Host {
+  Http2Link(Worker& w, Connection& c, const Http2Limits& limits)
+      : worker(w), conn(c), session(*this, c.out, limits) {}
+  void on_request(Http2Stream& stream) override { worker.handle_h2(&conn, stream); }
+  void on_stream_closed(Http2Stream& stream) override { worker.h2_stream_closed(stream); }
+  void on_reset_sent(uint32_t error_code) override;
+  void on_goaway_sent(std::string_view reason) override;
+
+  Worker& worker;
+  Connection& conn;
+  Http2Session session;
 };
 
 }  // namespace ssegw

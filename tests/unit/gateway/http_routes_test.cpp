@@ -33,7 +33,9 @@ class Routes : public ::testing::Test {
     EXPECT_EQ(parse_http_request(raw, {}, r).status, ParseStatus::kComplete) << raw;
     return route_request(r, server_, dir_, status_);
   }
-  static int status_of(const RouteAction& a) { return std::atoi(a.response.c_str() + 9); }
+  static int status_of(const RouteAction& a) { return a.response.status; }
+  // The answer as an HTTP/1.1 client would read it.
+  static std::string wire(const RouteAction& a) { return build_response(a.response, true); }
 
   ChannelDirectory dir_;
   ServerConfig server_;
@@ -47,10 +49,10 @@ TEST_F(Routes, UnknownPathIs404) {
 TEST_F(Routes, WrongMethodIs405WithAllow) {
   RouteAction a = route("DELETE /open HTTP/1.1\r\n\r\n");
   EXPECT_EQ(status_of(a), 405);
-  EXPECT_NE(a.response.find("Allow: GET, HEAD, POST, OPTIONS"), std::string::npos);
+  EXPECT_NE(wire(a).find("Allow: GET, HEAD, POST, OPTIONS"), std::string::npos);
   RouteAction ro = route("POST /ro HTTP/1.1\r\nContent-Length: 1\r\n\r\nx");
   EXPECT_EQ(status_of(ro), 405);
-  EXPECT_NE(ro.response.find("Allow: GET, HEAD, OPTIONS"), std::string::npos);
+  EXPECT_NE(wire(ro).find("Allow: GET, HEAD, OPTIONS"), std::string::npos);
 }
 
 TEST_F(Routes, SubscribeCarriesLastEventIdFromHeaderOrQuery) {
@@ -82,7 +84,7 @@ TEST_F(Routes, HeldChannelAnswers503WithRetryAfter) {
   dir_.find("/open")->hold();
   RouteAction a = route("POST /open HTTP/1.1\r\nContent-Length: 1\r\n\r\nx");
   EXPECT_EQ(status_of(a), 503);
-  EXPECT_NE(a.response.find("Retry-After: 1"), std::string::npos);
+  EXPECT_NE(wire(a).find("Retry-After: 1"), std::string::npos);
   dir_.find("/open")->release_hold();
   EXPECT_EQ(route("POST /open HTTP/1.1\r\nContent-Length: 1\r\n\r\nx").kind,
             RouteAction::Kind::kPublish);
@@ -98,10 +100,10 @@ TEST_F(Routes, CorsPreflightForAllowedOrigin) {
       "OPTIONS /open HTTP/1.1\r\nOrigin: https://app.example\r\nAccess-Control-Request-Method: "
       "GET\r\n\r\n");
   EXPECT_EQ(status_of(a), 204);
-  EXPECT_NE(a.response.find("Access-Control-Allow-Origin: https://app.example"), std::string::npos);
-  EXPECT_NE(a.response.find("Last-Event-ID"), std::string::npos);
+  EXPECT_NE(wire(a).find("Access-Control-Allow-Origin: https://app.example"), std::string::npos);
+  EXPECT_NE(wire(a).find("Last-Event-ID"), std::string::npos);
   RouteAction other = route("OPTIONS /open HTTP/1.1\r\nOrigin: https://evil.example\r\n\r\n");
-  EXPECT_EQ(other.response.find("Access-Control-Allow-Origin"), std::string::npos);
+  EXPECT_EQ(wire(other).find("Access-Control-Allow-Origin"), std::string::npos);
 }
 
 TEST_F(Routes, ErrorAnswersCarryCorsHeadersForAllowedOrigins) {
@@ -115,8 +117,7 @@ TEST_F(Routes, ErrorAnswersCarryCorsHeadersForAllowedOrigins) {
         "DELETE /open HTTP/1.1\r\n" + origin + "\r\n"}) {
     RouteAction a = route(raw);
     EXPECT_GE(status_of(a), 400) << raw;
-    EXPECT_NE(a.response.find("Access-Control-Allow-Origin: https://app.example"),
-              std::string::npos)
+    EXPECT_NE(wire(a).find("Access-Control-Allow-Origin: https://app.example"), std::string::npos)
         << raw;
   }
 }
@@ -141,12 +142,12 @@ TEST_F(Routes, HealthReadyMetrics) {
   status_.ready = false;
   EXPECT_EQ(status_of(route("GET /readyz HTTP/1.1\r\n\r\n")), 503);
   RouteAction m = route("GET /metrics HTTP/1.1\r\n\r\n");
-  EXPECT_NE(m.response.find("ssegw_x 1"), std::string::npos);
+  EXPECT_NE(wire(m).find("ssegw_x 1"), std::string::npos);
   EXPECT_EQ(status_of(route("POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n")), 405);
 }
 
 TEST(PublishResponse, CarriesTheId) {
-  std::string r = publish_response(PublishResult{true, "17", {}}, {}, true);
+  std::string r = build_response(publish_response(PublishResult{true, "17", {}}, {}), true);
   EXPECT_NE(r.find("{\"id\":\"17\"}"), std::string::npos);
   EXPECT_EQ(r.substr(0, 12), "HTTP/1.1 200");
 }

@@ -1,0 +1,33 @@
+#pragma once
+// One subscriber as the fan-out sees it: a channel, a position in it and an output queue.
+// It is a stream, not a connection: an HTTP/1.1 connection carries one, an HTTP/2
+// connection many (each in its own Http2Stream).
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "channel.h"
+#include "output_queue.h"
+
+namespace ssegw {
+
+struct Connection;
+struct Http2Stream;
+
+struct Subscription {
+  Connection* conn = nullptr;
+  Http2Stream* h2 = nullptr;   // null: the connection's HTTP/1.1 stream
+  OutputQueue* out = nullptr;  // HTTP/1.1: the connection's queue; HTTP/2: the stream's
+  std::shared_ptr<Channel> channel;
+  uint64_t last_seq = 0;   // frames with seq <= this were already queued
+  size_t slot = 0;         // index in the worker's subscriber list for the channel
+  size_t queue_limit = 0;  // output bytes beyond which the subscriber counts as slow
+  bool held = false;       // resuming from a ResumeProvider: live frames wait in `out`
+  bool slow = false;       // over its queue bound: to be dropped after the batch
+  // The foreign Last-Event-ID of a subscriber resuming through a ResumeProvider: frames it
+  // covers are skipped. Null for everyone else, so it costs idle subscribers one pointer.
+  std::unique_ptr<std::string> resume_filter;
+};
+
+}  // namespace ssegw
