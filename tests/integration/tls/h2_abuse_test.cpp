@@ -15,14 +15,19 @@ class H2Abuse : public ::testing::Test {
  protected:
   // Runs the abusive `mode` with a witness stream open on another connection, then checks
   // the abuser got GOAWAY ENHANCE_YOUR_CALM and was closed, and the witness still streams.
-  void expect_calm_goaway(const std::string& mode, const std::vector<std::string>& args) {
+  // `reason` is the label of ssegw_h2_goaway_sent_total the gateway counts it under.
+  void expect_calm_goaway(const std::string& mode, const std::string& reason,
+                          const std::vector<std::string>& args) {
     ChildProcess witness(h2_script_argv("hold", gw.tls_port(), {"--events", "1", "--timeout", "60"}));
     ASSERT_TRUE(witness.wait_for_output("open=", seconds(10))) << witness.output();
     H2Result r = run_h2(mode, gw.tls_port(), args, seconds(60));
     EXPECT_EQ(r.field("goaway"), "1") << r.output << "\ngateway:\n" << gw.output();
     EXPECT_EQ(r.field("goaway_code"), "ENHANCE_YOUR_CALM") << r.output;
     EXPECT_EQ(r.field("closed"), "1") << r.output;
-    EXPECT_GE(metric_sample(gw.metrics(), "ssegw_h2_goaway_sent_total"), 1) << gw.metrics();
+    EXPECT_EQ(metric_sample(gw.metrics(),
+                            "ssegw_h2_goaway_sent_total{reason=\"" + reason + "\"}"),
+              1)
+        << gw.metrics();
 
     ASSERT_TRUE(gw.process().running()) << gw.output();
     ASSERT_EQ(publish(gw.plain_port(), "/events", "after-" + mode).status, 200);
@@ -35,15 +40,15 @@ class H2Abuse : public ::testing::Test {
 };
 
 TEST_F(H2Abuse, RapidResetFloodGetsGoawayEnhanceYourCalm) {
-  expect_calm_goaway("rapid-reset", {"--count", "20000", "--timeout", "40"});
+  expect_calm_goaway("rapid-reset", "rapid_reset", {"--count", "20000", "--timeout", "40"});
 }
 
 TEST_F(H2Abuse, PingFloodGetsGoawayEnhanceYourCalm) {
-  expect_calm_goaway("ping-flood", {"--count", "200000", "--timeout", "40"});
+  expect_calm_goaway("ping-flood", "ping_flood", {"--count", "200000", "--timeout", "40"});
 }
 
 TEST_F(H2Abuse, SettingsFloodGetsGoawayEnhanceYourCalm) {
-  expect_calm_goaway("settings-flood", {"--count", "200000", "--timeout", "40"});
+  expect_calm_goaway("settings-flood", "settings_flood", {"--count", "200000", "--timeout", "40"});
 }
 
 TEST(H2Limits, StreamsOverMaxConcurrentStreamsAreRefused) {
@@ -58,6 +63,7 @@ TEST(H2Limits, StreamsOverMaxConcurrentStreamsAreRefused) {
   EXPECT_EQ(r.field("refused"), "5") << r.output;
   EXPECT_EQ(r.field("refused_ids"), "21,23,25,27,29") << r.output;
   EXPECT_GE(metric_sample(gw.metrics(), "ssegw_h2_rst_sent_total"), 5) << gw.metrics();
+  EXPECT_EQ(metric_sample(gw.metrics(), "ssegw_h2_streams_refused_total"), 5) << gw.metrics();
 }
 
 }  // namespace

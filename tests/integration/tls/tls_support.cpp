@@ -88,6 +88,13 @@ std::string tls_gateway_config(const TlsGatewayOptions& options) {
           ? "        cert_file: " + options.cert_file + "\n        key_file: " + options.key_file +
                 "\n"
           : options.tls_block;
+  // server.http2 only when a test needs other than the defaults (256 streams, 1 MiB).
+  const std::string http2_block =
+      options.max_concurrent_streams == 256
+          ? ""
+          : "  http2:\n    max_concurrent_streams: " +
+                std::to_string(options.max_concurrent_streams) +
+                "\n    initial_window_size: 1MiB\n";
   return "server:\n"
          "  workers: 2\n"
          "  heartbeat: 15s\n"
@@ -106,12 +113,8 @@ std::string tls_gateway_config(const TlsGatewayOptions& options) {
          "\n"
          "      http2: true\n"
          "    - address: 127.0.0.1:0\n"
-         "      http2: true\n"
-         "  http2:\n"
-         "    max_concurrent_streams: " +
-         std::to_string(options.max_concurrent_streams) +
-         "\n"
-         "    initial_window_size: 1MiB\n"
+         "      http2: true\n" +
+         http2_block +
          "channels:\n"
          "  - path: /events\n"
          "    history: 100\n"

@@ -123,12 +123,13 @@ test(`${STREAMS} EventSources on one https origin all receive, over h2`, async (
   for (const events of received) assert.deepEqual(events, datas);
 
   // A request the page makes now goes on the same connection, and says so.
-  const protocol = await page.evaluate(async () => {
-    await fetch('/healthz?probe');
+  // Its Resource Timing entry is queued once the body has been read, not when fetch resolves.
+  await page.evaluate(async () => { await (await fetch('/healthz?probe')).text(); });
+  const probe = await page.waitForFunction(() => {
     const entry = performance.getEntriesByType('resource').find((e) => e.name.endsWith('?probe'));
     return entry && entry.nextHopProtocol;
-  });
-  assert.equal(protocol, 'h2');
+  }, null, { timeout: 5000 });
+  assert.equal(await probe.jsonValue(), 'h2');
   const streamsOpen = await metricValue(plainOrigin, 'ssegw_h2_streams_open');
   assert.ok(streamsOpen >= STREAMS, `ssegw_h2_streams_open ${streamsOpen}, want >= ${STREAMS}`);
   await context.close();
