@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
@@ -14,6 +15,16 @@ namespace ssegw::bench {
 namespace {
 constexpr uint64_t kMaxTrackedSeq = uint64_t{1} << 26;
 constexpr int kMaxEvents = 512;
+
+// "Name: value" as an HTTP/2 header field (names are lower case there).
+std::pair<std::string, std::string> split_header(const std::string& line) {
+  const size_t colon = line.find(':');
+  std::string name = line.substr(0, colon);
+  for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  size_t start = colon == std::string::npos ? line.size() : colon + 1;
+  while (start < line.size() && line[start] == ' ') ++start;
+  return {name, line.substr(start)};
+}
 }  // namespace
 
 LoadWorker::LoadWorker(const LoadOptions& options, int id, LoadShared& shared)
@@ -29,11 +40,22 @@ LoadWorker::LoadWorker(const LoadOptions& options, int id, LoadShared& shared)
   subs_.reserve(options.connections / static_cast<uint32_t>(options.threads) + 1);
   buffer_.resize(256 * 1024);
   counters_.per_second.assign(static_cast<size_t>(options.duration_s) + 2, 0);
+  if (options.tls) {
+    const std::vector<std::string> alpn = {options.http2 ? "h2" : "http/1.1"};
+    tls_ = std::make_unique<TlsClientSetup>(options.ca_file, options.server_name, alpn);
+  }
+  // Like the HTTP/1.1 Host header: servers route on it (Caddy by the site address).
+  authority_ = options.url.host + ":" + std::to_string(options.url.port);
+  for (const std::string& h : options.headers) h2_headers_.push_back(split_header(h));
 }
 
 LoadWorker::~LoadWorker() {
   for (Subscription& sub : subs_) {
-    if (sub.open) close(sub.fd);
+    sub.tls.reset();
+    if (sub.open && sub.fd >= 0) close(sub.fd);
+  }
+  for (auto& conn : h2_connections_) {
+    if (conn->open) close(conn->fd);
   }
   if (epoll_fd_ >= 0) close(epoll_fd_);
 }
@@ -54,6 +76,7 @@ void LoadWorker::open_one(uint32_t global_index) {
 }
 
 void LoadWorker::connect_sub(Subscription& sub) {
+  if (options_.http2) return attach_h2_stream(sub);
   std::string source;
   if (options_.source_count > 0) {
     const int octet =
@@ -70,6 +93,10 @@ void LoadWorker::connect_sub(Subscription& sub) {
   }
   sub.fd = fd;
   sub.open = true;
+  if (tls_) {
+    sub.tls = tls_->wrap(fd, error);
+    if (!sub.tls) return close_sub(sub, "tls: " + error);
+  }
   epoll_event ev{};
   ev.events = EPOLLOUT | EPOLLIN | EPOLLRDHUP;
   ev.data.ptr = &sub;
@@ -92,6 +119,12 @@ void LoadWorker::reopen_due(uint64_t now_mono) {
 
 void LoadWorker::close_sub(Subscription& sub, const std::string& reason) {
   if (!sub.open) return;
+  sub.tls.reset();
+  if (sub.h2) {
+    sub.h2->session->cancel(sub.stream_id);
+    --sub.h2->streams;
+    sub.h2 = nullptr;
+  }
   if (sub.fd >= 0) {
     epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, sub.fd, nullptr);
     close(sub.fd);
@@ -169,9 +202,12 @@ void LoadWorker::on_readable(Subscription& sub) {
     if (errno == EAGAIN || errno == EINTR) return;
     return close_sub(sub, std::string("read: ") + std::strerror(errno));
   }
-  const uint64_t now_wall = wall_clock_us();
-  counters_.body_bytes += static_cast<uint64_t>(n);
-  std::string_view in(buffer_.data(), static_cast<size_t>(n));
+  consume(sub, std::string_view(buffer_.data(), static_cast<size_t>(n)), wall_clock_us());
+}
+
+// One read's bytes of an HTTP/1.1 response (plain or decrypted): head, then SSE events.
+void LoadWorker::consume(Subscription& sub, std::string_view in, uint64_t now_wall) {
+  counters_.body_bytes += in.size();
   const bool was_streaming = sub.streaming;
   const uint64_t deliveries_before = counters_.deliveries;
   const size_t used = sub.reader.feed(in, [&](std::string_view body) {
@@ -188,11 +224,7 @@ void LoadWorker::on_readable(Subscription& sub) {
     if (sub.reader.status() != 200) {
       return close_sub(sub, "status " + std::to_string(sub.reader.status()));
     }
-    sub.streaming = true;
-    sub.established_us = now_wall;
-    ++counters_.connected;
-    counters_.last_connect_us = now_wall;
-    shared_.resolved.fetch_add(1, std::memory_order_relaxed);
+    mark_streaming(sub, now_wall);
   }
   if (sub.reader.state() == HttpResponseReader::State::kError) {
     return close_sub(sub, "bad stream: " + sub.reader.error());
@@ -200,6 +232,21 @@ void LoadWorker::on_readable(Subscription& sub) {
   if (sub.reader.state() == HttpResponseReader::State::kDone) {
     return close_sub(sub, "stream ended");
   }
+}
+
+void LoadWorker::mark_streaming(Subscription& sub, uint64_t now_wall) {
+  sub.streaming = true;
+  sub.established_us = now_wall;
+  ++counters_.connected;
+  counters_.last_connect_us = now_wall;
+  shared_.resolved.fetch_add(1, std::memory_order_relaxed);
+}
+
+void LoadWorker::watch(int fd, uint32_t events, void* ptr) {
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.ptr = ptr;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
 }
 
 void LoadWorker::run() {
@@ -217,9 +264,18 @@ void LoadWorker::run() {
     }
     const int n = epoll_wait(epoll_fd_, events.data(), kMaxEvents, timeout_ms);
     for (int i = 0; i < n; ++i) {
-      auto& sub = *static_cast<Subscription*>(events[static_cast<size_t>(i)].data.ptr);
+      void* const ptr = events[static_cast<size_t>(i)].data.ptr;
       const uint32_t ev = events[static_cast<size_t>(i)].events;
+      if (options_.http2) {
+        on_h2_io(*static_cast<H2Connection*>(ptr), ev);
+        continue;
+      }
+      auto& sub = *static_cast<Subscription*>(ptr);
       if (!sub.open) continue;
+      if (sub.tls) {
+        on_tls_io(sub, ev);
+        continue;
+      }
       if ((ev & EPOLLOUT) && sub.request_sent < request_.size()) {
         on_writable(sub);
         if (!sub.open) continue;

@@ -17,12 +17,17 @@
 namespace ssegw::bench {
 
 bool parse_http_url(std::string_view url, HttpUrl& out, std::string& error) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.substr(0, kScheme.size()) != kScheme) {
-    error = "URL must start with http://: " + std::string(url);
+  constexpr std::string_view kHttp = "http://", kHttps = "https://";
+  if (url.substr(0, kHttps.size()) == kHttps) {
+    out.https = true;
+    out.port = 443;
+    url.remove_prefix(kHttps.size());
+  } else if (url.substr(0, kHttp.size()) == kHttp) {
+    url.remove_prefix(kHttp.size());
+  } else {
+    error = "URL must start with http:// or https://: " + std::string(url);
     return false;
   }
-  url.remove_prefix(kScheme.size());
   const size_t slash = url.find('/');
   const std::string_view authority = url.substr(0, slash);
   out.target = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));

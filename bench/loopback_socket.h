@@ -11,9 +11,11 @@ struct HttpUrl {
   std::string host;
   uint16_t port = 80;
   std::string target = "/";  // path and query
+  bool https = false;
 };
 
-// Parses "http://HOST:PORT/path?query"; false with `error` set when it is not such a URL.
+// Parses "http://HOST:PORT/path?query" (or https://, port 443 by default); false with `error` set
+// when it is not such a URL.
 bool parse_http_url(std::string_view url, HttpUrl& out, std::string& error);
 
 // Starts a non-blocking TCP connect to host:port, first binding to source_ip when it is not

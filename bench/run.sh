@@ -6,6 +6,7 @@
 #   bench/run.sh                 full run (20 s windows, about 20 minutes)
 #   bench/run.sh --quick         5 s windows, to try it out
 #   bench/run.sh --scenarios 1,4 --servers gateway,nchan --subs-scale 0.1
+#   bench/run.sh --scenarios 8   the TLS scenario alone (HTTP/1.1 and h2 over TLS)
 #   bench/run.sh --wait-quiet 60   before each run, wait up to 60 s (default 30) for other work to stop
 #
 # Environment: BUILD_DIR (default build-bench), JOBS (default 2), SKIP_INSTALL=1 to use
@@ -17,7 +18,7 @@ BUILD_DIR="$(realpath -m "${BUILD_DIR:-$ROOT/build-bench}")"
 RESULTS="$ROOT/bench/results"
 JOBS="${JOBS:-2}"
 MERCURE_VERSION="${MERCURE_VERSION:-v0.20.2}"
-SCENARIOS="1,2,3,4,5"
+SCENARIOS="1,2,3,4,5,8"  # 8 (TLS) runs in the runner, after the others
 ARGS=("$@")
 for ((i = 0; i < ${#ARGS[@]}; i++)); do
   if [[ "${ARGS[$i]}" == "--scenarios" && $((i + 1)) -lt ${#ARGS[@]} ]]; then

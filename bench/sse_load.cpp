@@ -36,6 +36,13 @@ void usage() {
   --retries K         reopen a subscription that failed before streaming up to K
                       times, 0.5 s x attempt later, 3 s at most (default 10)
   --label L           copied into the JSON summary
+  --tls               TLS to the server (implied by an https:// URL), SNI --server-name
+  --cacert FILE       CA certificate(s) the server's must chain to (default: the system's)
+  --server-name NAME  SNI and the name checked in the certificate (default localhost)
+  --http2             HTTP/2: with --tls by ALPN h2, without it h2c (prior knowledge);
+                      each subscription is a stream, many per connection
+  --streams-per-connection N   HTTP/2 streams per connection (default 0: as many as the
+                      server's SETTINGS_MAX_CONCURRENT_STREAMS allow)
 Prints one JSON line on stdout; a human summary on stderr.
 )";
 }
@@ -45,6 +52,10 @@ bool parse_options(int argc, char** argv, LoadOptions& o) {
   for (int i = 1; i < argc; ++i) {
     const std::string key = argv[i];
     if (key == "--help" || key == "-h") return false;
+    if (key == "--tls" || key == "--http2") {
+      (key == "--tls" ? o.tls : o.http2) = true;
+      continue;
+    }
     if (i + 1 >= argc) {
       std::cerr << "sse_load: " << key << " needs a value\n";
       return false;
@@ -80,6 +91,12 @@ bool parse_options(int argc, char** argv, LoadOptions& o) {
       o.label = value;
     else if (key == "--retries")
       o.retries = std::stoi(value);
+    else if (key == "--cacert")
+      o.ca_file = value;
+    else if (key == "--server-name")
+      o.server_name = value;
+    else if (key == "--streams-per-connection")
+      o.streams_per_connection = static_cast<uint32_t>(std::stoul(value));
     else {
       std::cerr << "sse_load: unknown option " << key << "\n";
       return false;
@@ -90,6 +107,7 @@ bool parse_options(int argc, char** argv, LoadOptions& o) {
     std::cerr << "sse_load: " << (url.empty() ? "--url is required" : error) << "\n";
     return false;
   }
+  if (o.url.https) o.tls = true;
   if (o.connect_rate <= 0 || o.duration_s <= 0) {
     std::cerr << "sse_load: --rate and --duration must be positive\n";
     return false;
@@ -227,6 +245,7 @@ void add_counters(const LoadCounters& c, LoadCounters& total) {
   total.comments += c.comments;
   total.body_bytes += c.body_bytes;
   total.latency.merge(c.latency);
+  total.h2_connections += c.h2_connections;
   if (c.first_event_us && (!total.first_event_us || c.first_event_us < total.first_event_us)) {
     total.first_event_us = c.first_event_us;
   }
@@ -242,13 +261,16 @@ std::string summary_json(const LoadOptions& options, const LoadCounters& total,
   std::ostringstream json;
   json << "{\"tool\":\"sse_load\",\"cpu_s\":" << process_cpu_seconds() << ",\"label\":\""
        << json_escape(options.label) << "\",\"connections\":" << options.connections
-       << ",\"connected\":" << total.connected << ",\"failed\":" << total.failed
-       << ",\"retried\":" << total.retried << ",\"dropped\":" << total.dropped
-       << ",\"deliveries\":" << total.deliveries << ",\"unparsed\":" << total.unparsed
-       << ",\"comments\":" << total.comments << ",\"bytes\":" << total.body_bytes
-       << ",\"final_seq\":" << outcome.final_seq << ",\"expected\":" << loss.expected
-       << ",\"delivered\":" << loss.delivered << ",\"lost\":" << loss.lost
-       << ",\"duplicates\":" << loss.duplicates << ",\"subs_with_loss\":" << loss.subs_with_loss
+       << ",\"protocol\":\"" << (options.http2 ? "h2" : "http/1.1")
+       << "\",\"tls\":" << (options.tls ? "true" : "false")
+       << ",\"h2_connections\":" << total.h2_connections << ",\"connected\":" << total.connected
+       << ",\"failed\":" << total.failed << ",\"retried\":" << total.retried
+       << ",\"dropped\":" << total.dropped << ",\"deliveries\":" << total.deliveries
+       << ",\"unparsed\":" << total.unparsed << ",\"comments\":" << total.comments
+       << ",\"bytes\":" << total.body_bytes << ",\"final_seq\":" << outcome.final_seq
+       << ",\"expected\":" << loss.expected << ",\"delivered\":" << loss.delivered
+       << ",\"lost\":" << loss.lost << ",\"duplicates\":" << loss.duplicates
+       << ",\"subs_with_loss\":" << loss.subs_with_loss
        << ",\"subs_with_duplicates\":" << loss.subs_with_duplicates << ",\"silent\":" << loss.silent
        << ",\"first_event_us\":" << total.first_event_us
        << ",\"last_event_us\":" << total.last_event_us << ",\"ready_us\":" << outcome.ready_us
@@ -284,8 +306,13 @@ int run(int argc, char** argv) {
   LoadShared shared;
   shared.start_mono_us = monotonic_us();
   std::vector<std::unique_ptr<LoadWorker>> workers;
-  for (int t = 0; t < options.threads; ++t) {
-    workers.push_back(std::make_unique<LoadWorker>(options, t, shared));
+  try {
+    for (int t = 0; t < options.threads; ++t) {
+      workers.push_back(std::make_unique<LoadWorker>(options, t, shared));
+    }
+  } catch (const std::exception& e) {  // the CA file, at startup
+    std::cerr << "sse_load: " << e.what() << "\n";
+    return 2;
   }
   std::vector<std::thread> threads;
   for (auto& w : workers) threads.emplace_back([&w] { w->run(); });

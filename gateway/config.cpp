@@ -8,35 +8,114 @@
 #include <set>
 #include <sstream>
 
+#include "tls_context.h"
+
 namespace ssegw {
 namespace {
 
 constexpr const char* kReservedPaths[] = {"/healthz", "/readyz", "/metrics"};
 
-// Interim (replaced by the full TLS config): address, tls.cert_file/key_file, http2.
-ListenAddress parse_listen_node(const ConfigNode& node, const ListenResolver& resolve) {
-  if (node.is_map()) {
-    ListenAddress address = parse_listen_address(node["address"].str(), node.where());
-    address.http2 = node.bool_or("http2", false);
-    if (auto tls = node.get("tls")) {
-      TlsSettings settings;
-      settings.certificates.push_back(
-          TlsCertificate{(*tls)["cert_file"].str(), (*tls)["key_file"].str(), tls->where()});
-      settings.handshake_timeout_ms = tls->duration_or("handshake_timeout", 10000);
-      address.tls = settings;
-    }
-    return address;
+// "file:line:col" of a node, kept with each certificate so a later reload can name it.
+std::string position_of(const ConfigNode& node) {
+  const YAML::Mark mark = node.yaml().Mark();
+  return node.file() + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+}
+
+TlsCertificate parse_certificate(const ConfigNode& node) {
+  TlsCertificate certificate{node["cert_file"].str(), node["key_file"].str(), position_of(node)};
+  if (certificate.cert_file.empty()) node["cert_file"].fail("must not be empty");
+  if (certificate.key_file.empty()) node["key_file"].fail("must not be empty");
+  return certificate;
+}
+
+// The nodes holding cert_file and key_file: the tls map itself, or each certificates item.
+std::vector<ConfigNode> certificate_entries(const ConfigNode& tls) {
+  const bool single = tls.has("cert_file") || tls.has("key_file");
+  auto list = tls.get("certificates");
+  if (!list) {
+    if (!single) tls.fail("needs cert_file and key_file, or a certificates list");
+    return {tls};
   }
-  ListenAddress address = parse_listen_address(node.str(), node.where());
+  if (single) list->fail("give either cert_file and key_file or certificates, not both");
+  std::vector<ConfigNode> items = list->items();
+  if (items.empty()) list->fail("needs at least one certificate");
+  for (const ConfigNode& item : items) item.only_keys({"cert_file", "key_file"});
+  return items;
+}
+
+int parse_min_version(const ConfigNode& tls) {
+  auto node = tls.get("min_version");
+  if (!node) return TLS1_2_VERSION;
+  const std::string version = node->str();
+  if (version == "1.2") return TLS1_2_VERSION;
+  if (version == "1.3") return TLS1_3_VERSION;
+  node->fail("expected \"1.2\" or \"1.3\", got \"" + version + "\"");
+}
+
+// Loading the certificates here, not only at bind, is what lets --check-config and a SIGHUP
+// reload refuse a missing, mismatched or expired one while the old config keeps serving.
+void check_certificates(const TlsSettings& tls, bool http2,
+                        const std::vector<ConfigNode>& entries) {
+  TlsLoadError error;
+  if (!TlsContext::load(tls, http2, error))
+    entries[error.certificate][error.key].fail(error.reason);
+}
+
+TlsSettings parse_tls(const ConfigNode& node, bool http2) {
+  node.only_keys(
+      {"cert_file", "key_file", "certificates", "min_version", "handshake_timeout", "ktls"});
+  TlsSettings tls;
+  const std::vector<ConfigNode> entries = certificate_entries(node);
+  for (const ConfigNode& entry : entries) tls.certificates.push_back(parse_certificate(entry));
+  tls.min_version = parse_min_version(node);
+  tls.handshake_timeout_ms = node.duration_or("handshake_timeout", tls.handshake_timeout_ms);
+  if (tls.handshake_timeout_ms <= 0) node["handshake_timeout"].fail("must be positive");
+  tls.ktls = node.bool_or("ktls", tls.ktls);
+  check_certificates(tls, http2, entries);
+  return tls;
+}
+
+// A listen item is "host:port" or {address, tls, http2}.
+ListenAddress parse_listen_node(const ConfigNode& node, const ListenResolver& resolve) {
+  if (node.is_map()) node.only_keys({"address", "tls", "http2"});
+  const ConfigNode text = node.is_map() ? node["address"] : node;
+  ListenAddress address = parse_listen_address(text.str(), text.where());
   std::string error;
-  if (!resolve(address, error)) node.fail("cannot resolve host '" + address.host + "': " + error);
+  if (!resolve(address, error)) text.fail("cannot resolve host '" + address.host + "': " + error);
+  if (node.is_map()) {
+    address.http2 = node.bool_or("http2", address.http2);
+    if (auto tls = node.get("tls")) address.tls = parse_tls(*tls, address.http2);
+  }
   return address;
+}
+
+uint32_t bytes_in_range(const ConfigNode& node, std::string_view key, int64_t fallback, int64_t min,
+                        int64_t max) {
+  const int64_t value = node.bytes_or(key, fallback);
+  if (value < min || value > max) {
+    node[key].fail("size " + std::to_string(value) + " out of range [" + std::to_string(min) +
+                   ", " + std::to_string(max) + "]");
+  }
+  return static_cast<uint32_t>(value);
+}
+
+Http2Settings parse_http2(const ConfigNode& node) {
+  node.only_keys({"max_concurrent_streams", "initial_window_size", "max_header_list_size"});
+  Http2Settings http2;
+  http2.max_concurrent_streams = static_cast<uint32_t>(
+      node.int_or("max_concurrent_streams", http2.max_concurrent_streams, 1, 100'000));
+  // RFC 9113 6.5.2: a window below 65,535 or above 2^31-1 is not a valid setting.
+  http2.initial_window_size =
+      bytes_in_range(node, "initial_window_size", http2.initial_window_size, 65'535, INT32_MAX);
+  http2.max_header_list_size =
+      bytes_in_range(node, "max_header_list_size", http2.max_header_list_size, 1 << 10, 1 << 20);
+  return http2;
 }
 
 ServerConfig parse_server(const ConfigNode& node, const ListenResolver& resolve) {
   node.only_keys({"listen", "workers", "headers", "heartbeat", "max_connections", "cors_origins",
                   "cors_credentials", "max_body_bytes", "subscriber_queue_bytes",
-                  "shutdown_timeout", "request_timeout", "log_level", "io_uring"});
+                  "shutdown_timeout", "request_timeout", "log_level", "io_uring", "http2"});
   ServerConfig server;
   if (auto listen = node.get("listen")) {
     server.listen.clear();
@@ -71,6 +150,7 @@ ServerConfig parse_server(const ConfigNode& node, const ListenResolver& resolve)
   server.request_timeout_ms = node.duration_or("request_timeout", server.request_timeout_ms);
   if (server.request_timeout_ms <= 0) node["request_timeout"].fail("must be positive");
   server.io_uring = node.bool_or("io_uring", server.io_uring);
+  if (auto http2 = node.get("http2")) server.http2 = parse_http2(*http2);
   server.log_level = node.str_or("log_level", server.log_level);
   if (server.log_level != "debug" && server.log_level != "info" && server.log_level != "warn" &&
       server.log_level != "error") {

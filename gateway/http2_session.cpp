@@ -216,6 +216,8 @@ Http2Session::Http2Session(Http2Host& host, OutputQueue& wire, const Http2Limits
   // The connection's window too, or publishes on several streams share 64 KiB.
   nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0,
                                         static_cast<int32_t>(settings.initial_window_size));
+  // Our SETTINGS lead the wire (RFC 9113 3.4) even if the first bytes read end the session.
+  produce();
 }
 
 Http2Session::~Http2Session() {

@@ -86,6 +86,13 @@ IoStatus Transport::read(char* buf, size_t cap, size_t* got) {
   return error == SSL_ERROR_ZERO_RETURN ? IoStatus::kClosed : IoStatus::kError;
 }
 
+void Transport::close_notify() {
+  if (!ssl_ || !handshake_done_) return;
+  ERR_clear_error();
+  SSL_shutdown(ssl_.get());
+  ERR_clear_error();
+}
+
 bool Transport::has_buffered_input() const {
   return ssl_ && SSL_has_pending(ssl_.get()) == 1;
 }

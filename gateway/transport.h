@@ -36,6 +36,9 @@ class Transport {
   // Plain: one sendmsg per OutputQueue::kMaxIov frames. TLS: the front of the queue copied
   // into `scratch` and sent as one SSL_write_ex (one record) per scratch-full.
   WriteResult write(OutputQueue& out, size_t* written, std::string& scratch);
+  // TLS: a best-effort close_notify, so that a close-delimited body (an HTTP/1.1 event
+  // stream) ends cleanly rather than looking truncated. Never blocks.
+  void close_notify();
 
  private:
   WriteResult write_tls(OutputQueue& out, size_t* written, std::string& scratch);

@@ -208,6 +208,8 @@ void Worker::flush_dirty() {
       close_connection(c);
     } else if (!c->write_armed) {
       send_soon(c);  // a blocked socket is flushed by its EV_WRITE, not by another EAGAIN
+    } else if (c->h2) {
+      reset_slow_streams(c);  // their memory goes now, not when the socket drains
     }
   }
   send_batch();
@@ -344,13 +346,20 @@ Connection* Worker::open_connection(int fd, std::shared_ptr<const ListenerProfil
     metrics_.connections_open.fetch_sub(1, std::memory_order_relaxed);
     return nullptr;
   }
+  SslPtr ssl;
+  if (profile && profile->tls && !(ssl = profile->tls->new_ssl())) {
+    log_warn("cannot make a TLS session (out of memory?); connection closed");
+    ::close(fd);
+    metrics_.connections_open.fetch_sub(1, std::memory_order_relaxed);
+    return nullptr;
+  }
   evutil_make_socket_nonblocking(fd);
   auto* c = new Connection(fd);
   c->worker = this;
   c->id = next_id_++;
   c->profile = std::move(profile);
-  if (c->profile && c->profile->tls) {
-    c->transport.start_tls(c->profile->tls->new_ssl());
+  if (ssl) {
+    c->transport.start_tls(std::move(ssl));
     c->mode = Connection::Mode::kHandshake;
   } else if (!c->profile || !c->profile->http2) {
     count_protocol(c, Connection::Protocol::kHttp1);
@@ -768,6 +777,7 @@ void Worker::close_connection(Connection* c) {
   // The events go before the descriptor does: once closed, its number may already belong to
   // a connection another thread accepted.
   const int fd = c->fd();
+  c->transport.close_notify();
   forget_connection(c);
   ::close(fd);
   metrics_.connections_open.fetch_sub(1, std::memory_order_relaxed);

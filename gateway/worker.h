@@ -171,6 +171,7 @@ class Worker final : public FanoutTarget {
   std::string tls_scratch_;  // one TLS record's plaintext, shared by the worker's connections
   uint64_t next_id_ = 1;
   bool draining_ = false;
+  bool ktls_warned_ = false;
 };
 
 // The HTTP/2 session of one connection and the worker it reports its streams to.

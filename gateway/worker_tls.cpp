@@ -38,9 +38,17 @@ void Worker::finish_handshake(Connection* c) {
     event_del(&c->write_ev);
     c->write_armed = false;
   }
-  if (c->profile->tls->ktls_requested() && c->transport.ktls_send()) {
-    c->ktls = true;
-    metrics_.ktls_connections.fetch_add(1, std::memory_order_relaxed);
+  if (c->profile->tls->ktls_requested()) {
+    if (c->transport.ktls_send()) {
+      c->ktls = true;
+      metrics_.ktls_connections.fetch_add(1, std::memory_order_relaxed);
+    } else if (!ktls_warned_) {
+      ktls_warned_ = true;  // once per worker: it is the kernel's or OpenSSL's lack, not a peer's
+      log_warn(
+          "tls.ktls is on but the kernel does not encrypt this connection's sends; "
+          "is the kernel's tls module loaded (/proc/sys/net/ipv4/tcp_available_ulp)?",
+          {{"worker", std::to_string(index_)}});
+    }
   }
   c->request_start_ms = mono_ms();
   if (c->profile->http2 && c->transport.alpn() == "h2") {

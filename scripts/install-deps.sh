@@ -10,6 +10,8 @@ packages=(
   mosquitto mosquitto-clients kcat chromium iproute2 procps
   clang libclang-rt-14-dev  # the fuzz build (scripts/fuzz.sh): libFuzzer and its sanitizers
   liburing-dev  # the workers' batched sends (server.io_uring) and sse_floor's io_uring mode; optional at build time
+  libnghttp2-dev  # HTTP/2 sessions (h2 over TLS, h2c)
+  python3-h2 nghttp2-client  # HTTP/2 test clients: Python h2 (Debian's python3) and nghttp
 )
 # A machine may already carry its own Node.js, Java or Maven; only add Debian's when absent.
 command -v node >/dev/null || packages+=(nodejs)

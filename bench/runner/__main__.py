@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 
-from . import floor, report, servers
+from . import certs, floor, report, servers
 from .scenarios import SCENARIOS, run_scenario
 
 
@@ -16,7 +16,7 @@ def parse_args():
     p = argparse.ArgumentParser(prog="bench/run.sh")
     p.add_argument("--build-dir", required=True)
     p.add_argument("--results", required=True)
-    p.add_argument("--scenarios", default="1,2,3,4,5")
+    p.add_argument("--scenarios", default="1,2,3,4,5,8")
     p.add_argument("--servers", default="gateway,nchan,pushpin,mercure")
     p.add_argument("--duration", type=float, default=20.0, help="publish window per scenario (s)")
     p.add_argument("--quick", action="store_true", help="5 s windows")
@@ -58,6 +58,7 @@ class Context:
         self.mercure_bin = a.mercure_bin or os.path.join(a.build_dir, "peers", "bin", "mercure")
         self.mercure_build_log = os.path.join(a.build_dir, "peers", "mercure-build.log")
         self.work_root = tempfile.mkdtemp(prefix="ssegw-bench-")
+        self.certs = None  # the TLS scenario's CA and leaf (runner/certs.py), made when needed
 
 
 BENCH_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -115,7 +116,8 @@ def machine_state():
 def measure_floor(ctx, number):
     spec = SCENARIOS[number]
     subs = max(1, int(spec["subs"] * ctx.subs_scale))
-    if not spec["rate"]:
+    # The floor is a plain sendmsg; beside TLS records it would compare unlike costs.
+    if not spec["rate"] or spec.get("tls"):
         return None
     print(f"== scenario {number}: kernel floor (sse_floor, {subs:,} sockets)", flush=True)
     result = floor.measure_floor(ctx.floor_bin, subs, frame_bytes=150,
@@ -123,6 +125,22 @@ def measure_floor(ctx, number):
     if result and result.get("best_ns"):
         print(f"   {result['best_ns']:.0f} ns CPU per write ({result['best_mode']})", flush=True)
     return result
+
+
+def rows_of(ctx, number, name):
+    """One server's rows of a scenario: a single server instance, or in the TLS scenario one
+    per protocol, each with the run's certificate (made once, on first use)."""
+    protocols = SCENARIOS[number].get("tls")
+    if not protocols:
+        return [servers.ALL[name](ctx)]
+    if ctx.certs is None:
+        ctx.certs = certs.make_certificates(os.path.join(ctx.work_root, "certs"))
+    rows = []
+    for protocol in protocols:
+        server = servers.ALL[name](ctx)
+        server.tls = servers.TlsRun(ctx.certs, protocol)
+        rows.append(server)
+    return rows
 
 
 def main():
@@ -141,9 +159,9 @@ def main():
             continue
         results = []
         floor_result = measure_floor(ctx, number)
-        for name in names:
-            server = servers.ALL[name](ctx)
-            print(f"== scenario {number}: {server.name}", flush=True)
+        for server in [row for name in names for row in rows_of(ctx, number, name)]:
+            print(f"== scenario {number}: {server.name}"
+                  + (f" over TLS, {server.tls.protocol}" if server.tls else ""), flush=True)
             result = run_scenario(ctx, number, server, raw)
             if floor_result:
                 result["floor"] = floor_result
@@ -171,7 +189,7 @@ def main():
         "every delivery; CPU is the server's whole process tree over the publish window "
         "(100% = one core); memory is the sum of PSS over its processes; KiB/subscriber is "
         "(memory with all subscribers connected - memory before) / subscribers.", ""]
-    sections.insert(0, report.targets(everything))
+    sections.insert(0, report.targets(everything) + report.tls_targets(everything))
     sections.append(report.projection(everything))
     with open(os.path.join(a.results, "results.md"), "w") as f:
         f.write("\n".join(header) + "\n" + "\n".join(sections))

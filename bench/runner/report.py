@@ -75,6 +75,15 @@ def client_us_per_delivery(result, m):
     return 1e6 * cpu / n if n else None
 
 
+PROTOCOL_NAMES = {"http/1.1": "TLS HTTP/1.1", "h2": "TLS h2"}
+
+
+def name_of(result):
+    """The server, and in the TLS scenario the protocol of the row."""
+    protocol = result.get("protocol")
+    return result["server"] + (f" {PROTOCOL_NAMES.get(protocol, protocol)}" if protocol else "")
+
+
 def label(result):
     """The server's name, marked when its figures may not be the server's alone."""
     marks = []
@@ -82,7 +91,7 @@ def label(result):
         marks.append("client-bound")
     if result.get("attempts") and not result.get("quiet", True):
         marks.append("busy machine")
-    return result["server"] + (f" ({', '.join(marks)})" if marks else "")
+    return name_of(result) + (f" ({', '.join(marks)})" if marks else "")
 
 
 def us(value):
@@ -138,21 +147,23 @@ def table(number, results):
         m = merge(r)
         if m["errors"]:
             top = sorted(m["errors"].items(), key=lambda kv: -kv[1])[:3]
-            notes.append(f"{r['server']}: " + ", ".join(f"{k} x{v}" for k, v in top))
+            notes.append(f"{name_of(r)}: " + ", ".join(f"{k} x{v}" for k, v in top))
         if "server_exited" in r:
-            notes.append(f"{r['server']}: the server exited during the run "
+            notes.append(f"{name_of(r)}: the server exited during the run "
                          f"(status {r['server_exited']})")
-        if number in (4, 5) and m["connected"]:
-            notes.append(f"{r['server']}: kernel slab grew {r.get('slab_delta', 0) / 1024 / m['connected']:.1f} "
-                         "KiB per connection (both ends, machine-wide)")
+        if number in (4, 5, 8) and m["connected"]:
+            # Over h2 many subscriptions share a connection: per subscription, then.
+            per = "subscription" if r.get("protocol") == "h2" else "connection"
+            notes.append(f"{name_of(r)}: kernel slab grew {r.get('slab_delta', 0) / 1024 / m['connected']:.1f} "
+                         f"KiB per {per} (both ends, machine-wide)")
         pub = r.get("publisher") or {}
         if pub.get("response_latency_us"):
             ack = pub["response_latency_us"]
-            notes.append(f"{r['server']}: publish acknowledged in {ms(ack['p50'])} ms p50, "
+            notes.append(f"{name_of(r)}: publish acknowledged in {ms(ack['p50'])} ms p50, "
                          f"{ms(ack['p99'])} ms p99")
         if "clients_cpu_window_s" in r and r.get("window_s"):
             w = r["window_s"]
-            text = (f"{r['server']}: over the window the load clients and publisher used "
+            text = (f"{name_of(r)}: over the window the load clients and publisher used "
                     f"{100 * r['clients_cpu_window_s'] / w:.0f}% of a core")
             if "softirq_cpu_window_s" in r:
                 text += (f", interrupt/softirq time (loopback TCP, charged to no process) "
@@ -163,26 +174,26 @@ def table(number, results):
                          f"{100 * r['other_cpu_window_s'] / w:.0f}%")
             notes.append(text)
         if number == 4 and m["connected"]:
-            notes.append(f"{r['server']}: {m['comments'] / m['connected']:.1f} comment lines "
+            notes.append(f"{name_of(r)}: {m['comments'] / m['connected']:.1f} comment lines "
                          f"(heartbeats) per subscriber in {r['window_s']:.0f} s idle")
         if r.get("attempts", 1) > 1 or not r.get("quiet", True):
             others = ", ".join(f"{100 * x:.0f}%" for x in r.get("other_cores_by_attempt", []))
-            notes.append(f"{r['server']}: {r['attempts']} attempts (other processes took {others} "
+            notes.append(f"{name_of(r)}: {r['attempts']} attempts (other processes took {others} "
                          f"of a core; over {100 * QUIET_LIMIT_CORES:.0f}% repeats the window), "
                          "the quietest is shown")
         if r.get("client_bound"):
-            notes.append(f"{r['server']}: a load client used over 90% of its core: the figures "
+            notes.append(f"{name_of(r)}: a load client used over 90% of its core: the figures "
                          "may be the client's limit, not the server's")
         if r.get("cross_check"):
             pub = (r.get("publisher") or {}).get("acknowledged", 0)
             per_sub = m["delivered"] / m["connected"] if m["connected"] else 0
-            notes.append(f"{r['server']}: cross-check: "
+            notes.append(f"{name_of(r)}: cross-check: "
                          + cross_check.summary(r["cross_check"], pub)
                          + f"; sse_load counted {per_sub:,.1f} per subscriber")
         floor_ns = (r.get("floor") or {}).get("best_ns")
         server_us = server_us_per_delivery(r, m) if r["rate"] else None
         if floor_ns and server_us:
-            notes.append(f"{r['server']}: server CPU per delivery is "
+            notes.append(f"{name_of(r)}: server CPU per delivery is "
                          f"{1000 * server_us / floor_ns:.2f}x the kernel floor "
                          f"({floor_ns / 1000:.2f} µs per 150-byte write to one of "
                          f"{r['subs_target']:,} sockets, {r['floor']['best_mode']})")
@@ -203,7 +214,7 @@ def plot(number, results, path):
     if not ran:
         return False
     merged = [merge(r) for r in ran]
-    names = [r["server"] for r in ran]
+    names = [name_of(r) for r in ran]
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
     fig.suptitle(f"Scenario {number}: {SCENARIOS[number]['title']}")
     if number == 4:
@@ -303,7 +314,7 @@ def _figures(results):
             expected=m["expected"], per_sub=per_sub, connected=m["connected"],
             target=r["subs_target"], cpu_us=cpu_us, ack_p99=ack / 1000 if ack else None,
             floor_x=1000 * cpu_us / floor_ns if cpu_us and floor_ns else None,
-            marks=label(r)[len(r["server"]):])
+            marks=label(r)[len(name_of(r)):])
     return out
 
 
@@ -363,4 +374,36 @@ def targets(results, ours="sse-gateway"):
     if not rows:
         return ""
     return ("### Targets (issue 10)\n\n| target | sse-gateway | best tuned peer | |\n"
+            "|---|---|---|---|\n" + "\n".join(rows) + "\n")
+
+
+def tls_targets(results, ours="sse-gateway", scenario=8):
+    """Issue 11's targets, per protocol over TLS: memory per subscriber <= 1/4 and server CPU
+    per delivery <= 0.7x the best tuned peer's for the same protocol."""
+    rows = []
+    for protocol, shown in PROTOCOL_NAMES.items():
+        f = _figures([r for r in results if r.get("scenario") == scenario
+                      and r.get("protocol") == protocol])
+        g = f.get((scenario, ours))
+        if not g:
+            continue
+        peers = [(v, s) for (_, s), v in f.items() if s != ours]
+
+        def best(key):
+            values = [(v[key], s) for v, s in peers if v[key] is not None]
+            return min(values) if values else (None, None)
+
+        for key, limit, what, unit in (("per_sub", 0.25, "memory per subscriber", "KiB"),
+                                       ("cpu_us", 0.7, "server CPU per delivery", "µs")):
+            peer, who = best(key)
+            if g[key] is None:
+                continue
+            met = peer is None or g[key] <= limit * peer
+            rows.append(f"| Scenario {scenario}, {shown}: {what} <= {limit:g}x best peer's "
+                        f"| {g[key]:.2f} {unit}{g['marks']} "
+                        f"| {f'{peer:.2f} {unit} ({who})' if who else '-'} "
+                        f"| {'met' if met else 'NOT met'} |")
+    if not rows:
+        return ""
+    return (f"\n### Targets (issue 11, TLS)\n\n| target | {ours} | best tuned peer | |\n"
             "|---|---|---|---|\n" + "\n".join(rows) + "\n")

@@ -18,6 +18,10 @@ SCENARIOS = {
     4: dict(title="15,000 idle subscribers with heartbeat: memory per subscriber, idle CPU",
             subs=15000, rate=0),
     5: dict(title="19,500 subscribers x 1 event/s, every event delivered", subs=19500, rate=1),
+    # Issue 11: every server presents the same certificate (runner/certs.py); one row per
+    # protocol the server offers over TLS. The publisher stays on plain HTTP.
+    8: dict(title="5,000 subscribers over TLS x 10 events/s (50k deliveries/s), HTTP/1.1 and h2",
+            subs=5000, rate=10, tls=("http/1.1", "h2")),
 }
 
 MAX_SUBS_PER_LOADER = 9750  # well under the 20,000 open files each process may have
@@ -64,10 +68,18 @@ class Sampler:
 
 def run_scenario(ctx, number, server, raw_dir):
     """Runs the scenario, repeating it (up to MAX_ATTEMPTS) while other processes on the
-    machine took more than QUIET_LIMIT_CORES during the window; keeps the quietest attempt."""
+    machine took more than QUIET_LIMIT_CORES during the window; keeps the quietest attempt.
+    In the TLS scenario `server.tls` says which protocol this row is."""
     spec = SCENARIOS[number]
     subs = max(1, int(spec["subs"] * ctx.subs_scale))
     base = dict(scenario=number, server=server.name, subs_target=subs, rate=spec["rate"])
+    tag = server.name
+    if server.tls:
+        base["protocol"] = server.tls.protocol
+        tag += "-" + server.tls.protocol.replace("/", "")
+        why = server.tls_unsupported(server.tls.protocol)
+        if why:
+            return dict(base, not_run=why)
     why = server.unavailable()
     if why:
         return dict(base, not_run=why)
@@ -75,7 +87,7 @@ def run_scenario(ctx, number, server, raw_dir):
     for attempt in range(1, MAX_ATTEMPTS + 1):
         result = dict(base, attempt=attempt)
         result["busy_before"] = wait_for_quiet_machine(ctx.wait_quiet_s)
-        workdir = os.path.join(ctx.work_root, f"s{number}-{server.name}-{attempt}")
+        workdir = os.path.join(ctx.work_root, f"s{number}-{tag}-{attempt}")
         why = server.start(workdir)
         if why:
             server.stop()
@@ -93,7 +105,7 @@ def run_scenario(ctx, number, server, raw_dir):
     best["attempts"] = len(attempts)
     best["other_cores_by_attempt"] = [round(other_cores(a), 3) for a in attempts]
     best["quiet"] = other_cores(best) <= QUIET_LIMIT_CORES
-    with open(os.path.join(raw_dir, f"s{number}-{server.name}.json"), "w") as f:
+    with open(os.path.join(raw_dir, f"s{number}-{tag}.json"), "w") as f:
         json.dump(best, f)
     return best
 
@@ -120,6 +132,14 @@ def connect_rate(ctx, server):
     return min(ctx.connect_rate, server.max_connect_rate or ctx.connect_rate)
 
 
+def tls_args(server):
+    """sse_load's options for the TLS scenario: trust the run's CA, expect "localhost"."""
+    if not server.tls:
+        return []
+    argv = ["--cacert", server.tls.certs.ca_cert, "--server-name", "localhost"]
+    return argv + (["--http2"] if server.tls.protocol == "h2" else [])
+
+
 def start_loaders(ctx, server, subs, workdir, bound_s):
     loaders = []
     for i, n in enumerate(loader_split(subs)):
@@ -131,7 +151,7 @@ def start_loaders(ctx, server, subs, workdir, bound_s):
                 "--duration", str(bound_s), "--grace", str(ctx.grace_s), "--grace-max", "15",
                 "--source-first", str(2 + 60 * i), "--source-count", "50",
                 "--ready-file", ready, "--done-file", os.path.join(workdir, "done"),
-                "--label", f"{server.name}-{i}"]
+                "--label", f"{server.name}-{i}"] + tls_args(server)
         for h in server.sub_headers():
             argv += ["--header", h]
         proc = subprocess.Popen(argv, stdout=out, stderr=err)

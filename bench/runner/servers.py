@@ -48,14 +48,26 @@ def tail(path, lines=5):
         return ""
 
 
+class TlsRun:
+    """What the TLS scenario asks of a server: the shared certificate and the protocol the
+    load clients speak over it ("http/1.1" or "h2", chosen by ALPN)."""
+
+    def __init__(self, certs, protocol):
+        self.certs = certs
+        self.protocol = protocol
+
+
 class Server:
     name = "?"
     port = 0
+    tls_port = 0  # its TLS listener in the TLS scenario; the publisher stays on `port`
+    tls_protocols = ()  # what that listener offers by ALPN, of "http/1.1" and "h2"
     pub_mode = "gateway"
     max_connect_rate = None  # subscriptions per second this server can take, if it needs less
 
     def __init__(self, ctx):
         self.ctx = ctx
+        self.tls = None  # a TlsRun in the TLS scenario
         self.procs = []  # started by us; the first one is the accounted tree's root
         self.helpers = []  # started by us but not accounted (e.g. Pushpin's origin)
         self.workdir = None
@@ -68,8 +80,19 @@ class Server:
     def version(self):
         return ""
 
+    def tls_unsupported(self, protocol):
+        """Why this server is not measured with `protocol` over TLS, or None."""
+        if protocol in self.tls_protocols:
+            return None
+        return f"its TLS listener offers no {protocol} (bench/README.md)"
+
+    def sub_path(self):
+        return f"/{CHANNEL}"
+
     def sub_url(self):
-        return f"http://127.0.0.1:{self.port}/{CHANNEL}"
+        if self.tls:
+            return f"https://127.0.0.1:{self.tls_port}{self.sub_path()}"
+        return f"http://127.0.0.1:{self.port}{self.sub_path()}"
 
     def pub_url(self):
         return f"http://127.0.0.1:{self.port}/{CHANNEL}"
@@ -94,9 +117,10 @@ class Server:
             self.launch()
         except (OSError, subprocess.SubprocessError) as e:
             return f"failed to start: {e}"
-        if not wait_for_port(self.port, 20):
-            self.stop()
-            return "did not listen within 20 s: " + tail(self.log)
+        for port in [self.port] + ([self.tls_port] if self.tls else []):
+            if not wait_for_port(port, 20):
+                self.stop()
+                return f"did not listen on {port} within 20 s: " + tail(self.log)
         time.sleep(0.5)
         for p in self.procs + self.helpers:
             if p.poll() is not None:
@@ -126,6 +150,8 @@ class Server:
 class Gateway(Server):
     name = "sse-gateway"
     port = 18080
+    tls_port = 18443
+    tls_protocols = ("http/1.1", "h2")
 
     def unavailable(self):
         if not os.access(self.ctx.gateway_bin, os.X_OK):
@@ -145,17 +171,28 @@ class Gateway(Server):
             version += f" (stale binary built {built}: the current tree did not build)"
         return version
 
+    def listen_config(self):
+        """The listeners: plain only, or plain (the publisher's) and TLS with ALPN h2 and
+        http/1.1, HTTP/2 with the gateway's default stream limit written out."""
+        if not self.tls:
+            return f"  listen: 127.0.0.1:{self.port}\n"
+        c = self.tls.certs
+        return (f"  listen:\n    - {{address: 127.0.0.1:{self.port}}}\n"
+                f"    - {{address: 127.0.0.1:{self.tls_port}, tls: {{cert_file: {c.cert}, "
+                f"key_file: {c.key}}}, http2: true}}\n"
+                "  http2: {max_concurrent_streams: 256}\n")
+
     def launch(self):
         config = self.write("gateway.yaml", f"""server:
-  listen: 127.0.0.1:{self.port}
-  workers: 2
+{self.listen_config()}  workers: 2
   heartbeat: {self.ctx.heartbeat_s}s
   max_connections: 20000
 channels:
   - {{path: /{CHANNEL}, history: 1000, publish: true}}
 """)
-        self.spawn([self.ctx.gateway_bin, "--config", config, "--listen",
-                    f"127.0.0.1:{self.port}"])
+        # --listen would replace every configured listener, the TLS one too.
+        override = [] if self.tls else ["--listen", f"127.0.0.1:{self.port}"]
+        self.spawn([self.ctx.gateway_bin, "--config", config, *override])
 
 
 # nginx's own advice for many connections (nginx.org/en/docs/ngx_core_module.html and
@@ -169,9 +206,29 @@ events {{ worker_connections 19500; multi_accept on; }}
 """
 
 
+def nginx_tls_server_lines(tls, port):
+    """nginx 1.22's TLS listener (the `http2` parameter of `listen`: the `http2` directive
+    came in 1.25.1), TLS 1.3 as nginx enables it by default from 1.23.4 (1.22 offers at most
+    1.2 unless told), with the ssl module's advice for processor load (a shared session
+    cache) and for latency (4k TLS records: "to minimize Time To First Byte"); see
+    bench/README.md."""
+    if not tls:
+        return ""
+    return f"""    listen 127.0.0.1:{port} ssl http2 backlog=4096 reuseport;
+    ssl_certificate {tls.certs.cert};
+    ssl_certificate_key {tls.certs.key};
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_cache shared:SSL:10m;
+    ssl_session_timeout 10m;
+    ssl_buffer_size 4k;
+"""
+
+
 class Nchan(Server):
     name = "nchan"
     port = 18081
+    tls_port = 18444
+    tls_protocols = ("http/1.1", "h2")
     pub_mode = "nchan"
     module = "/usr/lib/nginx/modules/ngx_nchan_module.so"
 
@@ -203,7 +260,7 @@ http {{
   nchan_shared_memory_size 512M;
   server {{
     listen 127.0.0.1:{self.port} backlog=4096 reuseport;
-    location = /{CHANNEL} {{
+{nginx_tls_server_lines(self.tls, self.tls_port)}    location = /{CHANNEL} {{
       nchan_subscriber eventsource;
       nchan_channel_id {CHANNEL};
       nchan_subscriber_first_message newest;
@@ -229,6 +286,10 @@ class Pushpin(Server):
     port = 18082
     control_port = 18083
     origin_port = 18084
+    tls_port = 18446
+    # Condure, Pushpin's connection manager, terminates TLS (HTTP/1.1 only) on `https_ports`
+    # with the certificates found in runner/certs beside pushpin.conf.
+    tls_protocols = ("http/1.1",)
     pub_mode = "pushpin"
     # At 2,000 new subscriptions per second most of them got 502/500 from Pushpin here.
     max_connect_rate = 500
@@ -274,6 +335,15 @@ http {{
         self.spawn(["nginx", "-p", f"{d}/origin", "-c", origin_conf, "-g", "daemon off;"],
                    accounted=False)
         routes = self.write("routes", f"* 127.0.0.1:{self.origin_port}\n")
+        https_ports = ""
+        if self.tls:
+            certs = os.path.join(d, "runner", "certs")
+            os.makedirs(certs, exist_ok=True)
+            # The runner hands condure `default-cert=default_<port>` for each https port.
+            default = os.path.join(certs, f"default_{self.tls_port}")
+            shutil.copy(self.tls.certs.cert, default + ".crt")
+            shutil.copy(self.tls.certs.key, default + ".key")
+            https_ports = f"https_ports=127.0.0.1:{self.tls_port}\n"
         conf = self.write("pushpin.conf", f"""[global]
 include={{libdir}}/internal.conf
 rundir={d}/run
@@ -284,7 +354,7 @@ stats_connection_ttl=120
 [runner]
 services=condure,zurl,pushpin-proxy,pushpin-handler
 http_port=127.0.0.1:{self.port}
-logdir={d}/log
+{https_ports}logdir={d}/log
 log_level=1
 client_buffer_size=4096
 client_maxconn=20000
@@ -337,6 +407,8 @@ def hs256_jwt(claims, key):
 class Mercure(Server):
     name = "mercure"
     port = 18085
+    tls_port = 18445
+    tls_protocols = ("http/1.1", "h2")  # Caddy serves h2 by ALPN on every TLS listener
     pub_mode = "mercure"
     key = "ssegw-bench-publisher-key-0123456789abcdef"
 
@@ -361,8 +433,8 @@ class Mercure(Server):
                     mercure = words[words.index("github.com/dunglas/mercure/caddy") + 1]
         return f"Mercure {mercure} (Caddy {caddy})"
 
-    def sub_url(self):
-        return f"http://127.0.0.1:{self.port}/.well-known/mercure?topic={CHANNEL}"
+    def sub_path(self):
+        return f"/.well-known/mercure?topic={CHANNEL}"
 
     def pub_url(self):
         return f"http://127.0.0.1:{self.port}/.well-known/mercure"
@@ -371,8 +443,31 @@ class Mercure(Server):
         token = hs256_jwt({"mercure": {"publish": ["*"]}}, self.key)
         return [f"Authorization: Bearer {token}"]
 
+    def site(self, address, tls_line=""):
+        # The same transport settings in two site blocks give one shared Bolt transport
+        # (mercure/caddy keeps transports in a pool keyed by their configuration), so the
+        # publisher's updates on the plain site reach the TLS site's subscribers.
+        return f"""{address} {{
+  bind 127.0.0.1
+{tls_line}  mercure {{
+    transport bolt {{
+      path {self.workdir}/mercure.db
+      size 1000
+    }}
+    publisher_jwt {self.key} HS256
+    anonymous
+    heartbeat {self.ctx.heartbeat_s}s
+    write_timeout 0s
+  }}
+}}
+"""
+
     def launch(self):
-        d = self.workdir
+        sites = self.site(f"http://127.0.0.1:{self.port}")
+        if self.tls:
+            c = self.tls.certs
+            sites += "\n" + self.site(f"https://127.0.0.1:{self.tls_port}",
+                                      f"  tls {c.cert} {c.key}\n")
         caddyfile = self.write("Caddyfile", f"""{{
   admin off
   auto_https off
@@ -382,20 +477,7 @@ class Mercure(Server):
   }}
 }}
 
-http://127.0.0.1:{self.port} {{
-  bind 127.0.0.1
-  mercure {{
-    transport bolt {{
-      path {d}/mercure.db
-      size 1000
-    }}
-    publisher_jwt {self.key} HS256
-    anonymous
-    heartbeat {self.ctx.heartbeat_s}s
-    write_timeout 0s
-  }}
-}}
-""")
+{sites}""")
         self.spawn([self.ctx.mercure_bin, "run", "--config", caddyfile, "--adapter", "caddyfile"],
                    env=dict(os.environ, GOMAXPROCS="2"))
 

@@ -1,10 +1,13 @@
 // The load client's counting depends on these pieces: a wrong parse shows up as lost events.
 #include <gtest/gtest.h>
+#include <nghttp2/nghttp2.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "bench/bench_payload.h"
+#include "bench/h2_client_session.h"
 #include "bench/http_response_reader.h"
 #include "bench/latency_histogram.h"
 #include "bench/sse_event_parser.h"
@@ -101,6 +104,110 @@ TEST(LatencyHistogram, PercentilesStayWithinOneBucketAndMergeAddsCounts) {
     const int bucket = LatencyHistogram::bucket_of(v);
     EXPECT_LE(LatencyHistogram::bucket_low(bucket), v);
     EXPECT_GT(LatencyHistogram::bucket_high(bucket), v);
+  }
+}
+
+// The server side of the h2 test: answers every request with 200 and then `body` as DATA
+// frames of at most `piece` bytes, so SSE lines and events straddle frames anywhere.
+class PiecewiseSseServer {
+ public:
+  PiecewiseSseServer(std::string body, size_t piece) : body_(std::move(body)), piece_(piece) {
+    nghttp2_session_callbacks* callbacks = nullptr;
+    nghttp2_session_callbacks_new(&callbacks);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, &PiecewiseSseServer::on_frame);
+    nghttp2_session_server_new(&session_, callbacks, this);
+    nghttp2_session_callbacks_del(callbacks);
+    const nghttp2_settings_entry limit{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 128};
+    nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, &limit, 1);
+  }
+  ~PiecewiseSseServer() { nghttp2_session_del(session_); }
+
+  void receive(const std::string& bytes) {
+    ASSERT_GE(nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(bytes.data()),
+                                       bytes.size()),
+              0);
+  }
+  std::string output() {
+    std::string out;
+    const uint8_t* data = nullptr;
+    for (ssize_t n; (n = nghttp2_session_mem_send(session_, &data)) > 0;) {
+      out.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
+    }
+    return out;
+  }
+
+ private:
+  static int on_frame(nghttp2_session* session, const nghttp2_frame* frame, void* self) {
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
+    static const std::string kStatus = ":status", k200 = "200";
+    nghttp2_nv status{reinterpret_cast<uint8_t*>(const_cast<char*>(kStatus.data())),
+                      reinterpret_cast<uint8_t*>(const_cast<char*>(k200.data())), kStatus.size(),
+                      k200.size(), NGHTTP2_NV_FLAG_NONE};
+    nghttp2_data_provider provider{};
+    provider.source.ptr = self;
+    provider.read_callback = &PiecewiseSseServer::read_body;
+    nghttp2_submit_response(session, frame->hd.stream_id, &status, 1, &provider);
+    return 0;
+  }
+  static ssize_t read_body(nghttp2_session*, int32_t, uint8_t* buf, size_t length, uint32_t* flags,
+                           nghttp2_data_source* source, void*) {
+    auto& self = *static_cast<PiecewiseSseServer*>(source->ptr);
+    const size_t n = std::min({length, self.piece_, self.body_.size() - self.sent_});
+    std::copy_n(self.body_.data() + self.sent_, n, buf);
+    self.sent_ += n;
+    if (self.sent_ == self.body_.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
+    return static_cast<ssize_t>(n);
+  }
+
+  nghttp2_session* session_ = nullptr;
+  std::string body_;
+  size_t piece_;
+  size_t sent_ = 0;
+};
+
+// What the load client's worker does with a stream: status, then DATA into the SSE parser.
+struct SseStreamListener : H2ClientSession::Listener {
+  void on_response(void*, int s) override { status = s; }
+  void on_data(void*, std::string_view data) override {
+    parser.feed(data, [&](std::string_view event) { events.emplace_back(event); });
+  }
+  void on_stream_close(void*, uint32_t code) override {
+    closed = true;
+    error_code = code;
+  }
+  int status = 0;
+  bool closed = false;
+  uint32_t error_code = 0;
+  SseEventParser parser;
+  std::vector<std::string> events;
+};
+
+TEST(H2ClientSession, FeedsDataSplitAnywhereToTheSseParser) {
+  const std::string body = ": hi\n\ndata: seq=1 ts=5\r\n\r\nid: 2\ndata: a\ndata: b\n\ndata: c\r\r";
+  for (size_t piece = 1; piece <= body.size(); ++piece) {
+    PiecewiseSseServer server(body, piece);
+    SseStreamListener listener;
+    H2ClientSession client(listener, true);
+    EXPECT_EQ(client.stream_limit(), 100u) << "before the server's SETTINGS";
+    int marker = 0;
+    ASSERT_GT(client.submit_get("127.0.0.1:1", "/bench", {{"x-bench", "1"}}, &marker), 0);
+    std::string error;
+    // Bounded exchange: a few round trips settle the preface, SETTINGS and the response.
+    for (int round = 0; round < 20 && !listener.closed; ++round) {
+      std::string to_server;
+      ASSERT_TRUE(client.drain_output(to_server, error)) << error;
+      server.receive(to_server);
+      ASSERT_TRUE(client.receive(server.output(), error)) << error;
+    }
+    ASSERT_TRUE(listener.closed) << "piece " << piece;
+    EXPECT_EQ(listener.status, 200);
+    EXPECT_EQ(listener.error_code, 0u);
+    ASSERT_EQ(listener.events.size(), 3u) << "piece " << piece;
+    EXPECT_EQ(listener.events[0], "seq=1 ts=5");
+    EXPECT_EQ(listener.events[1], "a\nb");
+    EXPECT_EQ(listener.events[2], "c");
+    EXPECT_EQ(listener.parser.comments(), 1u);
+    EXPECT_EQ(client.stream_limit(), 128u) << "the limit of the server's SETTINGS";
   }
 }
 
