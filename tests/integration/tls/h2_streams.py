@@ -467,6 +467,7 @@ def run_max_streams(args):
         accepted=len(accepted), refused=len(refused),
         refused_ids=",".join(map(str, refused)),
         other_resets=json.dumps({s: c for s, c in raw.resets.items() if c != 7}))
+    raw.report_end()
     if len(accepted) + len(refused) != len(sids):
         fail("a stream got neither a response nor REFUSED_STREAM")
 
