@@ -144,7 +144,8 @@ bool Gateway::bind_listeners() {
       static_cast<Listener*>(arg)->gateway->pause_accepting(EVUTIL_SOCKET_ERROR());
     });
     slot->handle.reset(listener);
-    log_info("listening on " + bound_address(listener),
+    slot->bound = bound_address(listener);
+    log_info("listening on " + slot->bound,
              {{"tls", address.tls ? "true" : "false"},
               {"http2", address.http2 ? "true" : "false"},
               {"workers", std::to_string(fanout_workers_)}});
@@ -164,10 +165,10 @@ void Gateway::reload_certificates(const std::vector<ListenAddress>& next) {
       address.tls = next[i].tls;
       listener.profile = make_profile(address);
       listener.address = address;
-      if (address.tls) log_info("certificates reloaded", {{"address", address.text()}});
+      if (address.tls) log_info("certificates reloaded", {{"address", listener.bound}});
     } catch (const ConfigError& e) {
       log_error("certificate reload rejected; keeping the loaded ones",
-                {{"address", listener.address.text()}, {"error", e.what()}});
+                {{"address", listener.bound}, {"error", e.what()}});
     }
   }
 }

@@ -48,6 +48,7 @@ class Gateway final : public StatusSource {
   struct Listener {
     Gateway* gateway = nullptr;
     ListenAddress address;
+    std::string bound;  // the address as bound, port 0 resolved: for the log
     std::shared_ptr<const ListenerProfile> profile;
     ListenerPtr handle;
   };

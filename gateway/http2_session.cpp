@@ -36,6 +36,25 @@ struct HeaderBlock {
   }
 };
 
+// nghttp2 treats a stream over its acknowledged limit as a connection error, while RFC 9113
+// 5.1.2 lets it be refused alone (REFUSED_STREAM, which a client retries). So nghttp2 is told
+// this much more and the session refuses what is over the advertised limit itself; only a
+// peer far beyond it loses the connection.
+uint32_t nghttp2_stream_limit(uint32_t advertised) {
+  return std::max<uint32_t>(advertised * 2, advertised + 100);
+}
+
+// Our one SETTINGS frame carries nghttp2's limit; the peer is told the configured one.
+void advertise_stream_limit(std::string& frame, uint32_t advertised) {
+  if (frame.size() < 9 || frame[3] != NGHTTP2_SETTINGS || (frame[4] & NGHTTP2_FLAG_ACK)) return;
+  for (size_t at = 9; at + 6 <= frame.size(); at += 6) {
+    const auto id = static_cast<uint16_t>((static_cast<uint8_t>(frame[at]) << 8) |
+                                          static_cast<uint8_t>(frame[at + 1]));
+    if (id != NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS) continue;
+    for (int i = 0; i < 4; ++i) frame[at + 2 + i] = static_cast<char>(advertised >> (24 - 8 * i));
+  }
+}
+
 void append_u32(std::string& out, uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
 }
@@ -59,7 +78,13 @@ struct Http2Session::Callbacks {
   static ssize_t send(nghttp2_session*, const uint8_t* data, size_t length, int, void* user) {
     Http2Session& s = self(user);
     if (s.over_budget()) return NGHTTP2_ERR_WOULDBLOCK;
-    s.wire_.push_owned(std::string(reinterpret_cast<const char*>(data), length));
+    std::string frame(reinterpret_cast<const char*>(data), length);
+    if (!s.settings_sent_) {
+      // nghttp2 hands over one frame per call; the first is our SETTINGS.
+      s.settings_sent_ = true;
+      advertise_stream_limit(frame, s.limits_.settings.max_concurrent_streams);
+    }
+    s.wire_.push_owned(std::move(frame));
     return static_cast<ssize_t>(length);
   }
 
@@ -114,7 +139,13 @@ struct Http2Session::Callbacks {
 
   static int begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* user) {
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
-    self(user).add_stream(frame->hd.stream_id);
+    Http2Session& s = self(user);
+    if (s.streams_.size() >= s.limits_.settings.max_concurrent_streams) {
+      nghttp2_submit_rst_stream(s.session_, NGHTTP2_FLAG_NONE, frame->hd.stream_id,
+                                NGHTTP2_REFUSED_STREAM);
+      return 0;  // no Http2Stream: its headers and data are ignored
+    }
+    s.add_stream(frame->hd.stream_id);
     return 0;
   }
 
@@ -208,7 +239,8 @@ Http2Session::Http2Session(Http2Host& host, OutputQueue& wire, const Http2Limits
   nghttp2_session_callbacks_del(cbs);
   const Http2Settings& settings = limits_.settings;
   const nghttp2_settings_entry entries[] = {
-      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, settings.max_concurrent_streams},
+      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS,
+       nghttp2_stream_limit(settings.max_concurrent_streams)},
       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, settings.initial_window_size},
       {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, settings.max_header_list_size},
   };

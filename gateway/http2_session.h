@@ -99,6 +99,7 @@ class Http2Session {
   std::string failure_;
   bool failed_ = false;
   bool shutting_down_ = false;
+  bool settings_sent_ = false;
 };
 
 }  // namespace ssegw

@@ -6,6 +6,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
+#include <vector>
 
 namespace ssegw {
 namespace {
@@ -87,6 +89,9 @@ class Peer {
     }
   }
   void consume(int32_t id, size_t n) { nghttp2_session_consume(session_, id, n); }
+  uint32_t remote_setting(nghttp2_settings_id id) const {
+    return nghttp2_session_get_remote_settings(session_, id);
+  }
 
   std::map<int32_t, std::string> data;
   std::map<int32_t, uint32_t> closed;
@@ -255,15 +260,64 @@ class Http2SessionLimits : public Http2SessionTest {
   Http2SessionLimits() : Http2SessionTest(small()) {}
 };
 
-TEST_F(Http2SessionLimits, StreamsOverTheLimitAreRefused) {
+// A HEADERS frame for GET / on `id`: :method, :scheme and :path from HPACK's static table
+// (RFC 7541 appendix A), :authority "gw" as a literal without indexing.
+std::string raw_get(uint8_t id) {
+  return std::string("\x00\x00\x07\x01\x05\x00\x00\x00", 8) + static_cast<char>(id) +
+         "\x82\x87\x84\x01\x02gw";
+}
+
+// (type, stream, error code of RST_STREAM/GOAWAY) of every frame in `bytes`.
+std::vector<std::tuple<int, uint32_t, uint32_t>> frames_in(const std::string& bytes) {
+  std::vector<std::tuple<int, uint32_t, uint32_t>> out;
+  auto u32 = [&](size_t at) {
+    uint32_t v = 0;
+    for (size_t i = 0; i < 4; ++i) v = v << 8 | static_cast<uint8_t>(bytes[at + i]);
+    return v;
+  };
+  for (size_t at = 0; at + 9 <= bytes.size();) {
+    const size_t length = u32(at) >> 8;
+    const int type = static_cast<uint8_t>(bytes[at + 3]);
+    const uint32_t stream = u32(at + 5) & 0x7fffffff;
+    uint32_t code = 0;
+    if (type == NGHTTP2_RST_STREAM) code = u32(at + 9);
+    if (type == NGHTTP2_GOAWAY) code = u32(at + 13);
+    out.emplace_back(type, stream, code);
+    at += 9 + length;
+  }
+  return out;
+}
+
+std::string take(OutputQueue& wire) {
+  std::string out;
+  iovec iov[OutputQueue::kMaxIov];
+  while (!wire.empty()) {
+    size_t offered = 0;
+    const size_t count = wire.gather(iov, OutputQueue::kMaxIov, &offered);
+    for (size_t i = 0; i < count; ++i)
+      out.append(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
+    wire.consume(offered);
+  }
+  return out;
+}
+
+TEST_F(Http2SessionLimits, StreamsOverTheAcknowledgedLimitAreRefusedNotTheConnection) {
   Peer peer;
-  peer.get("/events");
-  peer.get("/events");
-  const int32_t third = peer.get("/events");
+  deliver(peer);  // both SETTINGS out and acknowledged: nghttp2 now enforces its own limit
   deliver(peer);
-  EXPECT_EQ(host_.event_streams.size(), 2u);
-  ASSERT_TRUE(peer.closed.count(third));
-  EXPECT_EQ(peer.closed[third], NGHTTP2_REFUSED_STREAM);
+  EXPECT_EQ(peer.remote_setting(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS), 2u);
+  // A peer that ignores the limit: three requests in one write.
+  const std::string burst = raw_get(1) + raw_get(3) + raw_get(5);
+  EXPECT_TRUE(session_.receive(burst.data(), burst.size(), 1000));
+  session_.produce();
+  EXPECT_EQ(host_.requests, 2);
+  bool refused = false;
+  for (auto [type, stream, code] : frames_in(take(wire_))) {
+    EXPECT_NE(type, NGHTTP2_GOAWAY);
+    refused =
+        refused || (type == NGHTTP2_RST_STREAM && stream == 5 && code == NGHTTP2_REFUSED_STREAM);
+  }
+  EXPECT_TRUE(refused);
 }
 
 TEST_F(Http2SessionLimits, AHeaderListOverTheBoundResetsOnlyItsStream) {
