@@ -145,10 +145,9 @@ bool Gateway::bind_listeners() {
     });
     slot->handle.reset(listener);
     slot->bound = bound_address(listener);
-    log_info("listening on " + slot->bound,
-             {{"tls", address.tls ? "true" : "false"},
-              {"http2", address.http2 ? "true" : "false"},
-              {"workers", std::to_string(fanout_workers_)}});
+    log_info("listening on " + slot->bound, {{"tls", address.tls ? "true" : "false"},
+                                             {"http2", address.http2 ? "true" : "false"},
+                                             {"workers", std::to_string(fanout_workers_)}});
     listeners_.push_back(std::move(slot));
   }
   return true;

@@ -29,27 +29,86 @@ std::string handshake_failure_reason(int ssl_error) {
   return "protocol";
 }
 
+// The write side of a TLS connection: every record OpenSSL writes becomes one owned entry of
+// an OutputQueue. Writes never block, so OpenSSL's write buffer is released at once
+// (SSL_MODE_RELEASE_BUFFERS) and the worker decides when and how the bytes go out.
+int sink_write(BIO* bio, const char* data, int length) {
+  static_cast<OutputQueue*>(BIO_get_data(bio))->push_owned(std::string(data, length));
+  return length;
+}
+
+long sink_ctrl(BIO*, int cmd, long, void*) {
+  return cmd == BIO_CTRL_FLUSH ? 1 : 0;  // nothing is held back to flush
+}
+
+// Made once per process and never changed: a method table, not state.
+const BIO_METHOD* sink_method() {
+  static BIO_METHOD* method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "ssegw-cipher");
+    BIO_meth_set_write(m, &sink_write);
+    BIO_meth_set_ctrl(m, &sink_ctrl);
+    return m;
+  }();
+  return method;
+}
+
+// Ciphertext queued ahead of a socket that does not take it is bounded: beyond this the
+// plaintext waits in the subscriber's queue, where falling behind is measured.
+constexpr size_t kMaxCipherAhead = 64 * 1024;
+
 }  // namespace
 
-void Transport::start_tls(SslPtr ssl) {
+void Transport::start_tls(SslPtr ssl, bool ktls) {
   ssl_ = std::move(ssl);
-  SSL_set_fd(ssl_.get(), fd_);
+  if (ktls) {
+    SSL_set_fd(ssl_.get(), fd_);
+  } else {
+    cipher_ = std::make_unique<OutputQueue>();
+    BIO* sink = BIO_new(sink_method());
+    BIO_set_data(sink, cipher_.get());
+    BIO_set_init(sink, 1);
+    SSL_set_bio(ssl_.get(), BIO_new_socket(fd_, BIO_NOCLOSE), sink);
+  }
   SSL_set_accept_state(ssl_.get());
 }
 
+bool Transport::send_cipher(bool* blocked) {
+  *blocked = false;
+  if (!cipher_ || cipher_->empty()) return true;
+  size_t written = 0;
+  const WriteResult result = cipher_->write_to(fd_, &written);
+  *blocked = result == WriteResult::kBlocked;
+  return result != WriteResult::kError;
+}
+
 HandshakeStatus Transport::handshake(std::string& reason) {
+  bool blocked = false;
+  if (!send_cipher(&blocked)) {
+    reason = "eof";
+    return HandshakeStatus::kFailed;
+  }
+  if (blocked) return HandshakeStatus::kWantWrite;
   ERR_clear_error();
   const int rc = SSL_do_handshake(ssl_.get());
+  const int error = rc == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl_.get(), rc);
+  if (error != SSL_ERROR_NONE && error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) {
+    reason = handshake_failure_reason(error);
+    ERR_clear_error();
+    send_cipher(&blocked);  // the alert, if the socket takes it
+    return HandshakeStatus::kFailed;
+  }
+  const bool sent = send_cipher(&blocked);
+  if (!sent) {
+    reason = "eof";
+    return HandshakeStatus::kFailed;
+  }
   if (rc == 1) {
+    // Records the socket did not take yet go out ahead of the first answer.
     handshake_done_ = true;
     return HandshakeStatus::kDone;
   }
-  const int error = SSL_get_error(ssl_.get(), rc);
-  if (error == SSL_ERROR_WANT_READ) return HandshakeStatus::kWantRead;
-  if (error == SSL_ERROR_WANT_WRITE) return HandshakeStatus::kWantWrite;
-  reason = handshake_failure_reason(error);
-  ERR_clear_error();
-  return HandshakeStatus::kFailed;
+  if (blocked || error == SSL_ERROR_WANT_WRITE) return HandshakeStatus::kWantWrite;
+  return HandshakeStatus::kWantRead;
 }
 
 std::string Transport::alpn() const {
@@ -79,7 +138,11 @@ IoStatus Transport::read(char* buf, size_t cap, size_t* got) {
     }
   }
   ERR_clear_error();
-  if (SSL_read_ex(ssl_.get(), buf, cap, got) == 1) return IoStatus::kOk;
+  const bool ok = SSL_read_ex(ssl_.get(), buf, cap, got) == 1;
+  // A post-handshake message (a TLS 1.3 KeyUpdate) may have made a record to send.
+  bool blocked = false;
+  send_cipher(&blocked);
+  if (ok) return IoStatus::kOk;
   const int error = SSL_get_error(ssl_.get(), 0);
   ERR_clear_error();
   if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) return IoStatus::kBlocked;
@@ -91,6 +154,8 @@ void Transport::close_notify() {
   ERR_clear_error();
   SSL_shutdown(ssl_.get());
   ERR_clear_error();
+  bool blocked = false;
+  send_cipher(&blocked);
 }
 
 bool Transport::has_buffered_input() const {
@@ -99,7 +164,46 @@ bool Transport::has_buffered_input() const {
 
 WriteResult Transport::write(OutputQueue& out, size_t* written, std::string& scratch) {
   if (!ssl_) return out.write_to(fd_, written);
+  if (cipher_) return write_queued(out, written, scratch);
   return write_tls(out, written, scratch);
+}
+
+WriteResult Transport::write_queued(OutputQueue& out, size_t* written, std::string& scratch) {
+  *written = 0;
+  for (;;) {
+    if (!cipher_->empty()) {
+      size_t n = 0;
+      const WriteResult result = cipher_->write_to(fd_, &n);
+      *written += n;
+      if (result != WriteResult::kDone) return result;
+    }
+    if (out.empty()) return WriteResult::kDone;
+    if (!encrypt(out, scratch)) return WriteResult::kError;
+  }
+}
+
+bool Transport::encrypt(OutputQueue& out, std::string& scratch) {
+  size_t taken = 0;
+  while (!out.empty() && taken < kMaxCipherAhead && cipher_->bytes() < kMaxCipherAhead) {
+    iovec iov[OutputQueue::kMaxIov];
+    size_t offered = 0;
+    const size_t count = out.gather(iov, OutputQueue::kMaxIov, &offered);
+    size_t length = 0;
+    for (size_t i = 0; i < count && length < scratch.size(); ++i) {
+      const size_t take = std::min(iov[i].iov_len, scratch.size() - length);
+      std::memcpy(scratch.data() + length, iov[i].iov_base, take);
+      length += take;
+    }
+    ERR_clear_error();
+    size_t n = 0;
+    if (SSL_write_ex(ssl_.get(), scratch.data(), length, &n) != 1) {
+      ERR_clear_error();
+      return false;
+    }
+    out.consume(n);
+    taken += n;
+  }
+  return true;
 }
 
 // A write TLS could not finish (WANT_WRITE) is retried with the same front of the queue:

@@ -250,13 +250,25 @@ SendBatch* Worker::batch() {
 
 void Worker::send_soon(Connection* c) {
   SendBatch* b = batch();
-  // TLS must encrypt in user space and HTTP/2 frames first: both write on their own.
-  if (b == nullptr || c->held() || c->out.empty() || c->transport.tls() || c->h2) {
+  // HTTP/2 frames first and kTLS has OpenSSL write: both write on their own.
+  if (b == nullptr || c->held() || c->out.empty() || c->h2 ||
+      (c->transport.tls() && c->transport.cipher() == nullptr)) {
     flush(c);
     return;
   }
-  b->add(c->fd(), c->out, c);
+  // TLS: the turn's frames become records here and go in the batch like plain bytes.
+  if (c->transport.tls() && !c->transport.encrypt(c->out, tls_scratch_)) {
+    close_connection(c);
+    return;
+  }
+  b->add(c->fd(), wire_queue(c), c);
   if (b->full()) send_batch();
+}
+
+// What goes on the socket: the connection's queue, or the records made from it.
+OutputQueue& Worker::wire_queue(Connection* c) {
+  OutputQueue* cipher = c->transport.cipher();
+  return cipher != nullptr ? *cipher : c->out;
 }
 
 void Worker::send_batch() {
@@ -275,14 +287,17 @@ void Worker::send_batch() {
       return;
     }
     const auto written = static_cast<size_t>(result);
-    c->out.consume(written);
-    if (!c->out.empty() && written == offered) {
-      // More frames than one sendmsg carries: write the rest now, as write_to would.
+    OutputQueue& sent = wire_queue(c);
+    sent.consume(written);
+    const bool more_plaintext = &sent != &c->out && !c->out.empty();
+    if (written == offered && (!sent.empty() || more_plaintext)) {
+      // More than one sendmsg carries (or TLS encrypted only part): write the rest now.
       account_written(c, written);
       flush(c);
       return;
     }
-    finish_write(c, c->out.empty() ? WriteResult::kDone : WriteResult::kBlocked, written);
+    finish_write(c, sent.empty() && !more_plaintext ? WriteResult::kDone : WriteResult::kBlocked,
+                 written);
   });
   metrics_.batched_sends.fetch_add(sends, std::memory_order_relaxed);
 }
@@ -359,7 +374,7 @@ Connection* Worker::open_connection(int fd, std::shared_ptr<const ListenerProfil
   c->id = next_id_++;
   c->profile = std::move(profile);
   if (ssl) {
-    c->transport.start_tls(std::move(ssl));
+    c->transport.start_tls(std::move(ssl), c->profile->tls->ktls_requested());
     c->mode = Connection::Mode::kHandshake;
   } else if (!c->profile || !c->profile->http2) {
     count_protocol(c, Connection::Protocol::kHttp1);

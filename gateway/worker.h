@@ -119,6 +119,7 @@ class Worker final : public FanoutTarget {
   void flush_dirty();
   void flush(Connection* c);
   void write_out(Connection* c);
+  OutputQueue& wire_queue(Connection* c);
   // HTTP/2 (worker_http2.cpp).
   Http2Limits http2_limits() const;
   void start_http2(Connection* c);

@@ -144,7 +144,7 @@ void Worker::flush_http2(Connection* c) {
   reset_slow_streams(c);
   for (int round = 0; round < kMaxWriteRounds; ++round) {
     session.produce();
-    if (c->out.empty()) break;
+    if (c->out.empty() && wire_queue(c).empty()) break;
     size_t written = 0;
     const WriteResult result = c->transport.write(c->out, &written, tls_scratch_);
     if (result != WriteResult::kDone) {
@@ -154,7 +154,7 @@ void Worker::flush_http2(Connection* c) {
     account_written(c, written);
     if (!session.wants_write()) break;
   }
-  if (!c->out.empty() || session.wants_write()) {
+  if (!c->out.empty() || !wire_queue(c).empty() || session.wants_write()) {
     mark_dirty(c);  // more than a flush's rounds: the next slice goes on
     if (!evtimer_pending(flush_turn_ev_.get(), nullptr)) {
       timeval now{0, 0};

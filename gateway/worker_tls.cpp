@@ -57,6 +57,8 @@ void Worker::finish_handshake(Connection* c) {
   }
   c->mode = Connection::Mode::kRequest;
   count_protocol(c, Connection::Protocol::kHttp1);
+  // The handshake's last records, if the socket did not take them all.
+  if (c->transport.cipher() != nullptr && !c->transport.cipher()->empty()) flush(c);
   update_reading(c);
   if (c->transport.has_buffered_input()) continue_input_next_turn(c);
 }
