@@ -1,6 +1,7 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -25,6 +26,8 @@ constexpr int kMaxDiscardReads = 16;
 constexpr size_t kFlushSlice = 256;
 // A TLS record's largest plaintext: a turn's frames for one connection go out in one record.
 constexpr size_t kTlsRecordBytes = 16 * 1024;
+// How often the heap is trimmed while TLS handshakes come in (see trim_after_handshakes).
+constexpr int64_t kTrimIntervalMs = 1000;
 }  // namespace
 
 Worker::Worker(int index, std::shared_ptr<const ServerConfig> settings, Metrics& metrics,
@@ -823,6 +826,21 @@ void Worker::on_tick(evutil_socket_t, short, void* arg) {
   auto* self = static_cast<Worker*>(arg);
   self->heartbeat();
   self->expire_requests();
+  self->trim_after_handshakes();
+}
+
+// A TLS handshake allocates tens of KiB that it frees when done, between the allocations of
+// connections that stay; after a burst of them the heap keeps those holes and the process
+// about twice the memory its idle TLS subscribers use. malloc_trim gives the free pages
+// back (the in-use bytes stay; the peak during a burst of handshakes does not move). From the
+// tick, at most every kTrimIntervalMs and only after handshakes.
+void Worker::trim_after_handshakes() {
+  const uint64_t done = metrics_.tls_handshakes.load(std::memory_order_relaxed);
+  const int64_t now = mono_ms();
+  if (done == handshakes_at_trim_ || now - trimmed_ms_ < kTrimIntervalMs) return;
+  handshakes_at_trim_ = done;
+  trimmed_ms_ = now;
+  malloc_trim(0);
 }
 
 // A client that opens a connection and never finishes a request (or idles on keep-alive,

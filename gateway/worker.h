@@ -140,6 +140,7 @@ class Worker final : public FanoutTarget {
   void hand_over(Connection* c, size_t unparsed_from);
   void remove_subscriber(Subscription* s);
   void heartbeat();
+  void trim_after_handshakes();
   void expire_requests();
   void begin_drain(int64_t timeout_ms);
   void check_drained();
@@ -173,6 +174,8 @@ class Worker final : public FanoutTarget {
   uint64_t next_id_ = 1;
   bool draining_ = false;
   bool ktls_warned_ = false;
+  uint64_t handshakes_at_trim_ = 0;
+  int64_t trimmed_ms_ = 0;
 };
 
 // The HTTP/2 session of one connection and the worker it reports its streams to.
