@@ -1,5 +1,7 @@
 #pragma once
-// A worker thread: its own event loop and the connections it owns. Nothing crosses into a
+// A worker thread: its own event loop and the connections it owns (worker.cpp: the loop, its
+// inbox, fan-out and writes; worker_http1.cpp, worker_http2.cpp, worker_tls.cpp: each protocol
+// and the handshake; worker_streams.cpp: subscriptions and publishes on either protocol). Nothing crosses into a
 // worker except through its Inbox (frames, new sockets, tasks), drained once per wake-up so
 // that a burst of events costs one write per subscriber, not one per event.
 #include <atomic>
@@ -76,6 +78,9 @@ class Worker final : public FanoutTarget {
     int32_t stream = 0;
   };
   friend struct Http2Link;
+  // A connection's socket is not read while this much of its answers waits unsent: a client
+  // that pipelines requests and never reads cannot make the gateway buffer without bound.
+  static constexpr size_t kMaxQueuedAnswerBytes = 64 * 1024;
 
   static void on_wake(evutil_socket_t, short, void* arg);
   static void on_read(evutil_socket_t, short, void* arg);

@@ -1,0 +1,188 @@
+// Streams as the fan-out and the routes see them, whichever protocol carries them: starting
+// a subscription (replay, resume through a ResumeProvider), publishes and their answers.
+#include "log.h"
+#include "sse_framer.h"
+#include "worker.h"
+
+namespace ssegw {
+
+// An answer on an HTTP/2 stream, or in the HTTP/1.1 connection's order of answers.
+void Worker::answer(Connection* c, Http2Stream* stream, const Response& response, bool keep_alive) {
+  if (stream != nullptr) {
+    c->h2->session.respond(*stream, response);
+    mark_dirty(c);
+    return;
+  }
+  c->out.push_owned(build_response(response, keep_alive));
+  if (!keep_alive) c->mode = Connection::Mode::kCloseAfterWrite;
+}
+
+// max_connections counts streams only, so that at the limit health checks, metrics and
+// publishes are still answered; other connections are bounded by the accept reserve and by
+// request_timeout.
+bool Worker::admit_stream() {
+  if (metrics_.streams_open.fetch_add(1, std::memory_order_relaxed) < settings_->max_connections)
+    return true;
+  metrics_.streams_open.fetch_sub(1, std::memory_order_relaxed);
+  metrics_.streams_rejected.fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
+
+// Shared by both protocols: `prefix` (the HTTP/1.1 head, or nothing) goes first in s.out,
+// then the retry field, the replay, and live frames behind them.
+void Worker::begin_subscription(Subscription& s, RouteAction& action, std::string prefix) {
+  s.channel = action.channel;
+  s.queue_limit = static_cast<size_t>(settings_->subscriber_queue_bytes);
+  const ChannelOptions options = s.channel->options();
+  if (options.retry_ms > 0) prefix += encode_retry(options.retry_ms);
+  streams_.fetch_add(1, std::memory_order_relaxed);  // before the plan: see enqueue_frame
+  ReplayPlan plan = s.channel->plan_replay(action.last_event_id);
+  s.last_seq = plan.last_seq;
+  auto& subs = subscribers_[s.channel.get()];
+  if (!subs.channel) subs.channel = s.channel;
+  s.slot = subs.list.size();
+  subs.list.push_back(&s);
+  s.channel->subscribers().fetch_add(1, std::memory_order_relaxed);
+  metrics_.subscriptions.fetch_add(1, std::memory_order_relaxed);
+  const bool resuming = s.channel->with_resume_provider([&](ResumeProvider* provider) {
+    if (action.last_event_id.empty() || plan.id_known || !provider ||
+        !provider->understands(action.last_event_id)) {
+      return false;
+    }
+    s.resume_filter = std::make_unique<std::string>(action.last_event_id);
+    std::erase_if(plan.frames, [&](const FrameRef& f) {
+      return provider->covers(action.last_event_id, f->id());
+    });
+    start_resume(s, provider, action.last_event_id, std::move(plan), std::move(prefix));
+    return true;
+  });
+  if (resuming) return;
+  s.out->push_owned(std::move(prefix));
+  size_t replay_bytes = 0;
+  for (FrameRef& frame : plan.frames) {
+    replay_bytes += frame->bytes().size();
+    s.out->push(std::move(frame));
+  }
+  // A long replay must not count as falling behind.
+  s.queue_limit += replay_bytes;
+  metrics_.replayed_events.fetch_add(plan.frames.size(), std::memory_order_relaxed);
+  metrics_.events_delivered.fetch_add(plan.frames.size(), std::memory_order_relaxed);
+}
+
+void Worker::start_resume(Subscription& s, ResumeProvider* provider, const std::string& last_id,
+                          ReplayPlan plan, std::string prefix) {
+  // Live frames queue in `out` meanwhile; the fetched events go in front of them.
+  s.held = true;
+  const uint64_t wait_id = next_id_++;
+  waiting_[wait_id] = Waiter{s.conn, s.h2 ? s.h2->id : 0};
+  std::string before = plan.frames.empty() ? "" : plan.frames.front()->id();
+  std::string through = plan.newest_id;
+  auto frames = std::make_shared<std::vector<FrameRef>>(std::move(plan.frames));
+  auto head = std::make_shared<std::string>(std::move(prefix));
+  provider->fetch(
+      last_id, before, through, [this, wait_id, frames, head](bool ok, std::vector<Event> events) {
+        post([this, wait_id, ok, frames, head, events = std::move(events)]() mutable {
+          finish_resume(wait_id, ok, std::move(events), std::move(*frames), std::move(*head));
+        });
+      });
+}
+
+Subscription* Worker::find_subscription(const Waiter& waiter) const {
+  Connection* c = waiter.conn;
+  if (waiter.stream == 0) return c->mode == Connection::Mode::kStream ? &c->sub : nullptr;
+  Http2Stream* stream = c->h2 ? c->h2->session.find(waiter.stream) : nullptr;
+  return stream != nullptr && stream->sub.channel ? &stream->sub : nullptr;
+}
+
+void Worker::finish_resume(uint64_t wait_id, bool ok, std::vector<Event> events,
+                           std::vector<FrameRef> frames, std::string prefix) {
+  auto it = waiting_.find(wait_id);
+  if (it == waiting_.end()) return;  // gone while we fetched
+  Subscription* s = find_subscription(it->second);
+  waiting_.erase(it);
+  if (s == nullptr) return;
+  OutputQueue live;
+  std::swap(live, *s->out);
+  s->out->push_owned(std::move(prefix));
+  size_t replay_bytes = 0;
+  if (ok) {
+    for (const Event& event : events) {
+      std::string bytes = encode_event(event);
+      replay_bytes += bytes.size();
+      s->out->push_owned(std::move(bytes));
+    }
+  }
+  for (FrameRef& frame : frames) {
+    replay_bytes += frame->bytes().size();
+    s->out->push(std::move(frame));
+  }
+  s->out->append(std::move(live));
+  s->queue_limit += replay_bytes;
+  metrics_.replayed_events.fetch_add(events.size() + frames.size(), std::memory_order_relaxed);
+  s->held = false;
+  if (s->h2 != nullptr) s->conn->h2->session.data_ready(*s->h2);
+  flush(s->conn);
+}
+
+void Worker::publish(Connection* c, Http2Stream* stream, RouteAction& action) {
+  action.event.source.clear();
+  const bool routed = action.channel->with_publish_route([&](PublishRoute* route) {
+    if (!route) return false;
+    if (stream == nullptr) c->mode = Connection::Mode::kAwaitPublish;
+    const uint64_t wait_id = next_id_++;
+    waiting_[wait_id] = Waiter{c, stream ? stream->id : 0};
+    route->route(std::move(action.event), [this, wait_id, headers = action.headers,
+                                           keep_alive = action.keep_alive](PublishResult r) {
+      post([this, wait_id, r = std::move(r), headers, keep_alive] {
+        finish_publish(wait_id, r, headers, keep_alive);
+      });
+    });
+    return true;
+  });
+  if (routed) return;
+  PublishResult result = action.channel->publish(std::move(action.event));
+  metrics_.publishes.fetch_add(1, std::memory_order_relaxed);
+  answer(c, stream, publish_response(result, action.headers), action.keep_alive);
+}
+
+void Worker::finish_publish(uint64_t wait_id, const PublishResult& result,
+                            const HeaderList& headers, bool keep_alive) {
+  auto it = waiting_.find(wait_id);
+  if (it == waiting_.end()) return;
+  const Waiter waiter = it->second;
+  waiting_.erase(it);
+  (result.ok ? metrics_.publishes : metrics_.publishes_rejected)
+      .fetch_add(1, std::memory_order_relaxed);
+  Connection* c = waiter.conn;
+  if (waiter.stream != 0) {
+    if (Http2Stream* stream = c->h2 ? c->h2->session.find(waiter.stream) : nullptr)
+      answer(c, stream, publish_response(result, headers), keep_alive);
+    flush(c);
+    return;
+  }
+  c->mode = Connection::Mode::kRequest;
+  answer(c, nullptr, publish_response(result, headers), keep_alive);
+  if (c->mode == Connection::Mode::kRequest && !c->in.empty()) {
+    process_requests(c);
+  } else {
+    flush(c);
+  }
+}
+
+void Worker::remove_subscriber(Subscription* s) {
+  auto it = subscribers_.find(s->channel.get());
+  if (it != subscribers_.end()) {
+    auto& list = it->second.list;
+    Subscription* last = list.back();
+    list[s->slot] = last;
+    last->slot = s->slot;
+    list.pop_back();
+    if (list.empty()) subscribers_.erase(it);
+  }
+  s->channel->subscribers().fetch_sub(1, std::memory_order_relaxed);
+  metrics_.streams_open.fetch_sub(1, std::memory_order_relaxed);
+  streams_.fetch_sub(1, std::memory_order_relaxed);
+  s->channel.reset();
+}
+
+}  // namespace ssegw
