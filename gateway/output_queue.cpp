@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
 
 namespace ssegw {
 void OutputQueue::push(FrameRef frame) {
@@ -38,6 +39,18 @@ size_t OutputQueue::gather(iovec* iov, size_t max, size_t* offered) const {
     *offered += b.size() - skip;
   }
   return count;
+}
+
+size_t OutputQueue::copy_front(char* to, size_t max) const {
+  size_t length = 0;
+  for (size_t i = head_; i < frames_.size() && length < max; ++i) {
+    const std::string& b = frames_[i]->bytes();
+    const size_t skip = i == head_ ? head_offset_ : 0;
+    const size_t take = std::min(b.size() - skip, max - length);
+    std::memcpy(to + length, b.data() + skip, take);
+    length += take;
+  }
+  return length;
 }
 
 void OutputQueue::consume(size_t n) {

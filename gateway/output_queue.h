@@ -28,6 +28,9 @@ class OutputQueue {
   // The unwritten bytes as at most `max` iovecs, for a caller that writes them itself (a
   // batched send); returns the count and sets *offered to their total length.
   size_t gather(iovec* iov, size_t max, size_t* offered) const;
+  // Copies up to `max` unwritten bytes from the front into `to` (a TLS record's plaintext);
+  // returns how many. Nothing is consumed.
+  size_t copy_front(char* to, size_t max) const;
   // Drops `n` written bytes from the front (n <= bytes()).
   void consume(size_t n);
   static constexpr size_t kMaxIov = 64;

@@ -185,15 +185,7 @@ WriteResult Transport::write_queued(OutputQueue& out, size_t* written, std::stri
 bool Transport::encrypt(OutputQueue& out, std::string& scratch) {
   size_t taken = 0;
   while (!out.empty() && taken < kMaxCipherAhead && cipher_->bytes() < kMaxCipherAhead) {
-    iovec iov[OutputQueue::kMaxIov];
-    size_t offered = 0;
-    const size_t count = out.gather(iov, OutputQueue::kMaxIov, &offered);
-    size_t length = 0;
-    for (size_t i = 0; i < count && length < scratch.size(); ++i) {
-      const size_t take = std::min(iov[i].iov_len, scratch.size() - length);
-      std::memcpy(scratch.data() + length, iov[i].iov_base, take);
-      length += take;
-    }
+    const size_t length = out.copy_front(scratch.data(), scratch.size());
     ERR_clear_error();
     size_t n = 0;
     if (SSL_write_ex(ssl_.get(), scratch.data(), length, &n) != 1) {
@@ -213,15 +205,7 @@ bool Transport::encrypt(OutputQueue& out, std::string& scratch) {
 WriteResult Transport::write_tls(OutputQueue& out, size_t* written, std::string& scratch) {
   *written = 0;
   while (!out.empty()) {
-    iovec iov[OutputQueue::kMaxIov];
-    size_t offered = 0;
-    const size_t count = out.gather(iov, OutputQueue::kMaxIov, &offered);
-    size_t length = 0;
-    for (size_t i = 0; i < count && length < scratch.size(); ++i) {
-      const size_t take = std::min(iov[i].iov_len, scratch.size() - length);
-      std::memcpy(scratch.data() + length, iov[i].iov_base, take);
-      length += take;
-    }
+    const size_t length = out.copy_front(scratch.data(), scratch.size());
     ERR_clear_error();
     size_t n = 0;
     if (SSL_write_ex(ssl_.get(), scratch.data(), length, &n) != 1) {

@@ -1,9 +1,9 @@
 #pragma once
 // A worker thread: its own event loop and the connections it owns (worker.cpp: the loop, its
 // inbox, fan-out and writes; worker_http1.cpp, worker_http2.cpp, worker_tls.cpp: each protocol
-// and the handshake; worker_streams.cpp: subscriptions and publishes on either protocol). Nothing crosses into a
-// worker except through its Inbox (frames, new sockets, tasks), drained once per wake-up so
-// that a burst of events costs one write per subscriber, not one per event.
+// and the handshake; worker_streams.cpp: subscriptions and publishes on either protocol). Nothing
+// crosses into a worker except through its Inbox (frames, new sockets, tasks), drained once per
+// wake-up so that a burst of events costs one write per subscriber, not one per event.
 #include <atomic>
 #include <cstdint>
 #include <functional>

@@ -167,3 +167,22 @@ TEST(OutputQueue, MoveFrontToSharesWholeFramesAndCopiesOnlyASplitOne) {
 
 }  // namespace
 }  // namespace ssegw
+
+namespace ssegw {
+namespace {
+
+TEST(OutputQueue, CopyFrontCopiesAcrossFramesFromTheUnwrittenOffsetUpToMax) {
+  OutputQueue q;
+  q.push(frame("abcd"));
+  q.push(frame("efgh"));
+  q.consume(1);
+  char buf[16];
+  ASSERT_EQ(q.copy_front(buf, 5), 5u);
+  EXPECT_EQ(std::string(buf, 5), "bcdef");
+  ASSERT_EQ(q.copy_front(buf, sizeof buf), 7u);
+  EXPECT_EQ(std::string(buf, 7), "bcdefgh");
+  EXPECT_EQ(q.bytes(), 7u);  // nothing consumed
+}
+
+}  // namespace
+}  // namespace ssegw
