@@ -318,7 +318,13 @@ TEST(ChaosKafka, GatewaySigkilledTwiceMidSseIntoKafkaLeavesEveryEventExactlyOnce
   // A kill before the sink's first record lands leaves no resume point in the topic, and an
   // upstream replays nothing to a source without Last-Event-ID: the kills must come after it.
   // On a loaded machine the idempotent producer's first delivery can take seconds.
-  ASSERT_TRUE(chaos::wait_until([&] { return !tk::read_all(topic).empty(); }, 60s));
+  ASSERT_TRUE(chaos::wait_until(
+      [&] {
+        return chaos::metric(relay->port(),
+                             "ssegw_bridge_events_out_total{kind=\"sink\",name=\"to-kafka\"}")
+                   .value_or(0) > 0;  // acknowledged by Kafka
+      },
+      60s));
   for (int kill_at : {1000, 2000}) {
     ASSERT_TRUE(chaos::wait_until([&] { return published >= kill_at; }, 60s));
     relay->process().signal(SIGKILL);
