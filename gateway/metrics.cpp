@@ -56,7 +56,7 @@ void write_tls_http2(std::ostringstream& out, const Metrics& m) {
   counter(out, "ssegw_ktls_connections",
           "Open TLS connections whose sends the kernel encrypts (tls.ktls).",
           static_cast<uint64_t>(std::max<int64_t>(0, m.ktls_connections.load())), "gauge");
-  counter(out, "ssegw_h2_streams_open", "Open HTTP/2 streams.",
+  counter(out, "ssegw_h2_streams_open", "Open HTTP/2 event streams (subscriptions).",
           static_cast<uint64_t>(std::max<int64_t>(0, m.h2_streams_open.load())), "gauge");
   counter(out, "ssegw_h2_rst_sent_total", "RST_STREAM frames sent.", m.h2_resets_sent.load());
   counter(out, "ssegw_h2_streams_refused_total",
