@@ -26,15 +26,7 @@ if node --test-timeout=1 -e '' 2>/dev/null; then
   runner_options+=(--test-timeout=180000)
 fi
 
-mkdir -p "$work_dir"
-stamp="$work_dir/npm-ci.stamp"
-wanted=$(cat "$src_dir/package.json" "$src_dir/package-lock.json" | sha256sum)
-if [[ ! -d "$work_dir/node_modules" || "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]]; then
-  cp "$src_dir/package.json" "$src_dir/package-lock.json" "$work_dir/"
-  (cd "$work_dir" &&
-   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
-  echo "$wanted" > "$stamp"  # written only once npm ci has succeeded
-fi
+bash "$src_dir/npm_install.sh" "$work_dir"
 
 echo "node $(node --version), $("${SSEGW_CHROMIUM:-/usr/bin/chromium}" --version 2>/dev/null || echo 'no chromium'), gateway $SSEGW_BINARY"
 export NODE_PATH="$work_dir/node_modules"

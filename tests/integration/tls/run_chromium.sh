@@ -9,15 +9,7 @@ browser_dir="$src_dir/../browser"
 work_dir=${1:?usage: run_chromium.sh WORK_DIR}
 : "${SSEGW_BINARY:?SSEGW_BINARY must name the sse-gateway binary (CTest sets it)}"
 
-mkdir -p "$work_dir"
-stamp="$work_dir/npm-ci.stamp"
-wanted=$(cat "$browser_dir/package.json" "$browser_dir/package-lock.json" | sha256sum)
-if [[ ! -d "$work_dir/node_modules" || "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]]; then
-  cp "$browser_dir/package.json" "$browser_dir/package-lock.json" "$work_dir/"
-  (cd "$work_dir" &&
-   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
-  echo "$wanted" > "$stamp"
-fi
+bash "$browser_dir/npm_install.sh" "$work_dir"
 
 export NODE_PATH="$work_dir/node_modules"
 cd "$src_dir"

@@ -16,6 +16,19 @@ FrameRef frame(std::string bytes) {
   return FrameRef::adopt(new Frame(1, Event{}, std::move(bytes), 0));
 }
 
+std::string take(OutputQueue& wire) {
+  std::string out;
+  iovec iov[OutputQueue::kMaxIov];
+  while (!wire.empty()) {
+    size_t offered = 0;
+    const size_t count = wire.gather(iov, OutputQueue::kMaxIov, &offered);
+    for (size_t i = 0; i < count; ++i)
+      out.append(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
+    wire.consume(offered);
+  }
+  return out;
+}
+
 // A real nghttp2 client session on the other end of the wire: what a browser would parse.
 class Peer {
  public:
@@ -78,15 +91,9 @@ class Peer {
     return out;
   }
   void read(OutputQueue& wire) {
-    iovec iov[OutputQueue::kMaxIov];
-    while (!wire.empty()) {
-      size_t offered = 0;
-      const size_t count = wire.gather(iov, OutputQueue::kMaxIov, &offered);
-      for (size_t i = 0; i < count; ++i)
-        nghttp2_session_mem_recv(session_, static_cast<const uint8_t*>(iov[i].iov_base),
-                                 iov[i].iov_len);
-      wire.consume(offered);
-    }
+    const std::string bytes = take(wire);
+    nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(bytes.data()),
+                             bytes.size());
   }
   void consume(int32_t id, size_t n) { nghttp2_session_consume(session_, id, n); }
   uint32_t remote_setting(nghttp2_settings_id id) const {
@@ -284,19 +291,6 @@ std::vector<std::tuple<int, uint32_t, uint32_t>> frames_in(const std::string& by
     if (type == NGHTTP2_GOAWAY) code = u32(at + 13);
     out.emplace_back(type, stream, code);
     at += 9 + length;
-  }
-  return out;
-}
-
-std::string take(OutputQueue& wire) {
-  std::string out;
-  iovec iov[OutputQueue::kMaxIov];
-  while (!wire.empty()) {
-    size_t offered = 0;
-    const size_t count = wire.gather(iov, OutputQueue::kMaxIov, &offered);
-    for (size_t i = 0; i < count; ++i)
-      out.append(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
-    wire.consume(offered);
   }
   return out;
 }

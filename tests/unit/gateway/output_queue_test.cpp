@@ -102,7 +102,6 @@ TEST(OutputQueue, AppendKeepsOrderAfterAPartialWrite) {
   close(sv[1]);
 }
 
-}  // namespace
 TEST(OutputQueue, GatherOffersTheUnwrittenBytesAndConsumeDropsThemAcrossFrames) {
   OutputQueue q;
   q.push_owned("abc");
@@ -124,11 +123,6 @@ TEST(OutputQueue, GatherOffersTheUnwrittenBytesAndConsumeDropsThemAcrossFrames) 
   EXPECT_EQ(q.gather(iov, OutputQueue::kMaxIov, &offered), 0u);
   EXPECT_EQ(offered, 0u);
 }
-
-}  // namespace ssegw
-
-namespace ssegw {
-namespace {
 
 TEST(OutputQueue, WholeFramesWithinStopsAtAFrameBoundaryUnlessTheFirstIsLonger) {
   OutputQueue q;
@@ -164,12 +158,6 @@ TEST(OutputQueue, MoveFrontToSharesWholeFramesAndCopiesOnlyASplitOne) {
   EXPECT_TRUE(from.empty());
   EXPECT_EQ(to.bytes(), 12u);
 }
-
-}  // namespace
-}  // namespace ssegw
-
-namespace ssegw {
-namespace {
 
 TEST(OutputQueue, CopyFrontCopiesAcrossFramesFromTheUnwrittenOffsetUpToMax) {
   OutputQueue q;
