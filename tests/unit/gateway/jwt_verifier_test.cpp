@@ -1,0 +1,103 @@
+#include "gateway/jwt_verifier.h"
+
+#include <gtest/gtest.h>
+#include <openssl/hmac.h>
+
+namespace ssegw {
+namespace {
+
+std::string b64url(const std::string& in) {
+  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    const uint32_t v = static_cast<uint8_t>(in[i]) << 16 | static_cast<uint8_t>(in[i + 1]) << 8 |
+                       static_cast<uint8_t>(in[i + 2]);
+    for (int s = 18; s >= 0; s -= 6) out.push_back(kAlphabet[(v >> s) & 63]);
+  }
+  if (in.size() - i == 1) {
+    const uint32_t v = static_cast<uint8_t>(in[i]) << 16;
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+  } else if (in.size() - i == 2) {
+    const uint32_t v = static_cast<uint8_t>(in[i]) << 16 | static_cast<uint8_t>(in[i + 1]) << 8;
+    for (int s = 18; s >= 6; s -= 6) out.push_back(kAlphabet[(v >> s) & 63]);
+  }
+  return out;
+}
+
+std::string hs256(const std::string& header, const std::string& claims,
+                  const std::string& secret = "s3cret") {
+  const std::string input = b64url(header) + "." + b64url(claims);
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &length);
+  return input + "." + b64url(std::string(reinterpret_cast<char*>(mac), length));
+}
+
+constexpr int64_t kNow = 1'800'000'000;
+
+class Jwt : public ::testing::Test {
+ protected:
+  Jwt() {
+    policy_.keys.push_back(JwtKey{"", JwsKey::secret(JwsAlg::kHS256, "s3cret")});
+    policy_.keys.push_back(JwtKey{"k2", JwsKey::secret(JwsAlg::kHS256, "other")});
+  }
+  JwtResult check(const std::string& token) { return verify_jwt(token, policy_, kNow); }
+  JwtPolicy policy_;
+};
+
+TEST_F(Jwt, AGoodTokenGivesItsChannelPatterns) {
+  JwtResult r =
+      check(hs256(R"({"alg":"HS256","typ":"JWT"})",
+                  R"({"exp":1800000600,"sse":{"subscribe":["/orders","/rooms/*","bad//"],)"
+                  R"("publish":["/orders"]}})"));
+  ASSERT_TRUE(r.claims) << r.error;
+  EXPECT_EQ(*r.claims->exp, 1800000600);
+  EXPECT_EQ(r.claims->subscribe, (std::vector<std::string>{"/orders", "/rooms/*"}));
+  EXPECT_EQ(r.claims->publish, (std::vector<std::string>{"/orders"}));
+}
+
+TEST_F(Jwt, TimeClaimsAreEnforcedWithLeeway) {
+  EXPECT_EQ(check(hs256(R"({"alg":"HS256"})", R"({"exp":1799999000})")).error, "token expired");
+  EXPECT_TRUE(check(hs256(R"({"alg":"HS256"})", R"({"exp":1799999990})")).claims);  // leeway
+  EXPECT_EQ(check(hs256(R"({"alg":"HS256"})", R"({"nbf":1800001000})")).error,
+            "token not yet valid");
+  EXPECT_EQ(check(hs256(R"({"alg":"HS256"})", R"({"exp":"soon"})")).error, "malformed exp");
+}
+
+TEST_F(Jwt, IssuerAndAudienceWhenConfigured) {
+  policy_.issuer = "https://auth.example.com";
+  policy_.audience = "sse-gateway";
+  EXPECT_TRUE(check(hs256(R"({"alg":"HS256"})",
+                          R"({"iss":"https://auth.example.com","aud":["x","sse-gateway"]})"))
+                  .claims);
+  EXPECT_EQ(check(hs256(R"({"alg":"HS256"})", R"({"iss":"evil","aud":"sse-gateway"})")).error,
+            "wrong issuer");
+  EXPECT_EQ(check(hs256(R"({"alg":"HS256"})", R"({"iss":"https://auth.example.com"})")).error,
+            "wrong audience");
+}
+
+TEST_F(Jwt, ForgedAndMalformedTokensAreRefused) {
+  const std::string good = hs256(R"({"alg":"HS256"})", R"({"sub":"a"})");
+  std::string tampered = good;
+  tampered[good.find('.') + 2] ^= 1;
+  EXPECT_FALSE(check(tampered).claims);
+  EXPECT_EQ(check(hs256(R"({"alg":"HS256"})", R"({})", "wrong")).error, "bad signature");
+  EXPECT_EQ(check(b64url(R"({"alg":"none"})") + "." + b64url("{}") + ".").error,
+            "unsupported algorithm");
+  EXPECT_EQ(check(hs256(R"({"alg":"HS256","kid":"nope"})", "{}")).error, "unknown key id");
+  EXPECT_TRUE(check(hs256(R"({"alg":"HS256","kid":"k2"})", "{}", "other")).claims);
+  EXPECT_EQ(check(hs256(R"({"alg":"HS256","kid":"k2"})", "{}")).error, "bad signature");
+  EXPECT_EQ(check(hs256(R"({"alg":"HS256","crit":["exp"]})", "{}")).error,
+            "unsupported critical header");
+  EXPECT_EQ(check("a.b").error, "malformed token");
+  EXPECT_EQ(check("a.b.c.d").error, "malformed token");
+  EXPECT_EQ(check(hs256("[1]", "{}")).error, "malformed header");
+  EXPECT_EQ(check(hs256(R"({"alg":"HS256"})", "not json")).error, "malformed claims");
+  EXPECT_EQ(check(std::string(9000, 'a')).error, "malformed token");
+}
+
+}  // namespace
+}  // namespace ssegw
