@@ -40,11 +40,6 @@ ssize_t read_some(int fd, std::string& into, Clock::time_point deadline) {
   return n;
 }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // Parses "HTTP/1.1 200 OK\r\nA: b\r\n\r\n"; returns the head length or 0 if incomplete.
 size_t parse_head(const std::string& raw, int& status,
                   std::map<std::string, std::string>& headers) {
@@ -81,6 +76,17 @@ std::string build_request(const std::string& method, const std::string& target,
 }
 
 }  // namespace
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::vector<std::string> data_of(const std::vector<SseEvent>& events) {
+  std::vector<std::string> data;
+  for (const SseEvent& e : events) data.push_back(e.data);
+  return data;
+}
 
 HttpResponse http_request(uint16_t port, const std::string& method, const std::string& target,
                           const std::string& body, const Headers& headers,
@@ -225,12 +231,14 @@ std::optional<SseEvent> SseClient::next(std::chrono::milliseconds timeout) {
     if (line->empty()) {
       if (!has_data) {
         type.clear();
+        has_id_ = false;
         continue;
       }
-      SseEvent event{last_id_, type.empty() ? "message" : type, data};
+      SseEvent event{last_id_, type.empty() ? "message" : type, data, has_id_};
       data.clear();
       type.clear();
       has_data = false;
+      has_id_ = false;
       return event;
     }
     if ((*line)[0] == ':') {
@@ -249,6 +257,7 @@ std::optional<SseEvent> SseClient::next(std::chrono::milliseconds timeout) {
       type = value;
     } else if (field == "id" && value.find('\0') == std::string::npos) {
       last_id_ = value;
+      has_id_ = true;
     } else if (field == "retry" && !value.empty() &&
                std::all_of(value.begin(), value.end(),
                            [](char c) { return c >= '0' && c <= '9'; })) {

@@ -32,7 +32,14 @@ struct SseEvent {
   std::string id;    // the last id the stream set, as a browser sees it
   std::string type;  // "message" when the event had no event: field
   std::string data;
+  bool id_field = false;  // the event had an id: line of its own, not one carried over
 };
+
+// The data of each event, in order.
+std::vector<std::string> data_of(const std::vector<SseEvent>& events);
+
+// ASCII lower case, as header names compare.
+std::string lower(std::string s);
 
 // An SSE subscription read event by event.
 class SseClient {
@@ -74,6 +81,7 @@ class SseClient {
   std::string data_;
   std::string type_;
   bool has_data_ = false;
+  bool has_id_ = false;
 };
 
 }  // namespace ssegw::testing

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -130,6 +131,38 @@ TempFile::~TempFile() {
 void TempFile::rewrite(const std::string& content) const {
   std::ofstream out(path_, std::ios::trunc);
   out << content;
+}
+
+TempDir::TempDir() {
+  std::string pattern = "/tmp/ssegw-test-dir-XXXXXX";
+  if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::filesystem::remove_all(path_);
+}
+
+void copy_file(const std::string& from, const std::string& to) {
+  std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing);
+}
+
+ToolResult run_tool(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
+  ChildProcess child(argv);
+  const std::optional<int> status = child.wait_exit(timeout);
+  ToolResult result;
+  result.output = child.output();
+  if (status && WIFEXITED(*status)) result.exit_code = WEXITSTATUS(*status);
+  return result;
+}
+
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return condition();
 }
 
 std::string gateway_binary() {

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -47,6 +48,32 @@ class TempFile {
  private:
   std::string path_;
 };
+
+// A fresh folder removed, with all in it, by the destructor: files a test writes or changes
+// (a reload's certificate or key set).
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string path(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+void copy_file(const std::string& from, const std::string& to);
+
+struct ToolResult {
+  int exit_code = -1;  // -1: killed after the timeout, or killed by a signal
+  std::string output;  // stdout and stderr
+};
+// Runs argv to its end, or kills it after `timeout`.
+ToolResult run_tool(const std::vector<std::string>& argv, std::chrono::milliseconds timeout);
+
+// Polls `condition` every 20 ms until it holds or the timeout passes; its last answer.
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
 // The built sse-gateway binary, and the source and build folders.
 std::string gateway_binary();

@@ -145,4 +145,19 @@ double metric_value(const std::string& metrics_text, const std::string& name) {
   return -1;
 }
 
+double metric_sample(const std::string& metrics_text, const std::string& series) {
+  const bool labelled = series.find('{') != std::string::npos;
+  double sum = -1;
+  std::istringstream lines(metrics_text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] == '#' || line.rfind(series, 0) != 0) continue;
+    const char next = line.size() > series.size() ? line[series.size()] : '\0';
+    if (next != ' ' && !(next == '{' && !labelled)) continue;
+    const double value = std::stod(line.substr(line.rfind(' ') + 1));
+    if (labelled) return value;
+    sum = (sum < 0 ? 0 : sum) + value;
+  }
+  return sum;
+}
+
 }  // namespace ssegw::testing

@@ -55,5 +55,9 @@ uint64_t resident_kib(pid_t pid);
 int64_t cpu_time_ms(pid_t pid);
 // The value of an unlabelled metric in a /metrics text, -1 if absent.
 double metric_value(const std::string& metrics_text, const std::string& name);
+// The value of the sample `series` (a name with its labels, exactly as printed, e.g.
+// `x_total{reason="eof"}`) in a /metrics text; -1 if absent. With no labels in `series`, the
+// sum over every label set of that name, -1 if there is none.
+double metric_sample(const std::string& metrics_text, const std::string& series);
 
 }  // namespace ssegw::testing

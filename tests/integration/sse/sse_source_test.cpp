@@ -26,12 +26,6 @@ std::string endpoint(const UpstreamServer& up, const std::string& query) {
          "\"\n";
 }
 
-std::vector<std::string> data_of(const std::vector<SseEvent>& events) {
-  std::vector<std::string> out;
-  for (const auto& e : events) out.push_back(e.data);
-  return out;
-}
-
 TEST(SseSource, RelaysTypeAndDataIntactToCurl) {
   UpstreamServer up;
   GatewayProcess gw(gateway_config(

@@ -3,8 +3,6 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
-#include <algorithm>
-#include <cctype>
 #include <csignal>
 #include <sstream>
 #include <stdexcept>
@@ -14,12 +12,6 @@
 
 namespace ssegw::testing {
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 // The log lines are the JSON Python's json.dumps writes for flat string maps; this reads
 // exactly that shape ("key": "value" pairs with \" and \\ escapes).

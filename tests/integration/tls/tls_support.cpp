@@ -1,9 +1,7 @@
 #include "tests/integration/tls/tls_support.h"
 
-#include <stdlib.h>
 #include <sys/wait.h>
 
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -16,12 +14,6 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-std::string make_temp_dir(const char* prefix) {
-  std::string pattern = std::string("/tmp/") + prefix + "XXXXXX";
-  if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-  return pattern;
-}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
@@ -37,15 +29,10 @@ std::string trimmed(std::string s) {
 
 }  // namespace
 
-TestPki::TestPki() : dir_(make_temp_dir("ssegw-tls-pki-")) {
+TestPki::TestPki() {
   ToolResult made = run_tool(
-      {"bash", source_dir() + "/tests/integration/tls/make_test_ca.sh", dir_}, seconds(60));
-  if (made.exit_code != 0)
-    throw std::runtime_error("make_test_ca.sh failed:\n" + made.output);
-}
-
-TestPki::~TestPki() {
-  std::filesystem::remove_all(dir_);
+      {"bash", source_dir() + "/tests/integration/tls/make_test_ca.sh", dir_.path()}, seconds(60));
+  if (made.exit_code != 0) throw std::runtime_error("make_test_ca.sh failed:\n" + made.output);
 }
 
 std::string TestPki::spki(const std::string& name) const {
@@ -55,16 +42,6 @@ std::string TestPki::spki(const std::string& name) const {
 const TestPki& test_pki() {
   static const TestPki pki;
   return pki;
-}
-
-TempDir::TempDir() : path_(make_temp_dir("ssegw-tls-test-")) {}
-
-TempDir::~TempDir() {
-  std::filesystem::remove_all(path_);
-}
-
-void copy_file(const std::string& from, const std::string& to) {
-  std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing);
 }
 
 std::vector<Listener> listeners(const std::string& output) {
@@ -83,18 +60,16 @@ std::vector<Listener> listeners(const std::string& output) {
 }
 
 std::string tls_gateway_config(const TlsGatewayOptions& options) {
-  const std::string certificates =
-      options.tls_block.empty()
-          ? "        cert_file: " + options.cert_file + "\n        key_file: " + options.key_file +
-                "\n"
-          : options.tls_block;
+  const std::string certificates = options.tls_block.empty()
+                                       ? "        cert_file: " + options.cert_file +
+                                             "\n        key_file: " + options.key_file + "\n"
+                                       : options.tls_block;
   // server.http2 only when a test needs other than the defaults (256 streams, 1 MiB).
-  const std::string http2_block =
-      options.max_concurrent_streams == 256
-          ? ""
-          : "  http2:\n    max_concurrent_streams: " +
-                std::to_string(options.max_concurrent_streams) +
-                "\n    initial_window_size: 1MiB\n";
+  const std::string http2_block = options.max_concurrent_streams == 256
+                                      ? ""
+                                      : "  http2:\n    max_concurrent_streams: " +
+                                            std::to_string(options.max_concurrent_streams) +
+                                            "\n    initial_window_size: 1MiB\n";
   return "server:\n"
          "  workers: 2\n"
          "  heartbeat: 15s\n"
@@ -138,45 +113,12 @@ TlsGateway::TlsGateway(const TlsGatewayOptions& options) : config_(tls_gateway_c
     if (!child_->running()) break;
     std::this_thread::sleep_for(milliseconds(20));
   }
-  throw std::runtime_error("gateway did not log its three listeners; output:\n" +
-                           child_->output() + "\nconfig:\n" + read_file(config_.path()));
+  throw std::runtime_error("gateway did not log its three listeners; output:\n" + child_->output() +
+                           "\nconfig:\n" + read_file(config_.path()));
 }
 
 std::string TlsGateway::metrics() const {
   return http_request(plain_, "GET", "/metrics").body;
-}
-
-double metric_sample(const std::string& metrics_text, const std::string& series) {
-  const bool labelled = series.find('{') != std::string::npos;
-  double sum = -1;
-  std::istringstream lines(metrics_text);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.empty() || line[0] == '#' || line.rfind(series, 0) != 0) continue;
-    const char next = line.size() > series.size() ? line[series.size()] : '\0';
-    if (next != ' ' && !(next == '{' && !labelled)) continue;
-    const double value = std::stod(line.substr(line.rfind(' ') + 1));
-    if (labelled) return value;
-    sum = (sum < 0 ? 0 : sum) + value;
-  }
-  return sum;
-}
-
-bool wait_until(const std::function<bool()>& condition, milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  return condition();
-}
-
-ToolResult run_tool(const std::vector<std::string>& argv, milliseconds timeout) {
-  ChildProcess child(argv);
-  const std::optional<int> status = child.wait_exit(timeout);
-  ToolResult result;
-  result.output = child.output();
-  if (status && WIFEXITED(*status)) result.exit_code = WEXITSTATUS(*status);
-  return result;
 }
 
 std::string H2Result::field(const std::string& key) const {

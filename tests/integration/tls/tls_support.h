@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tests/support/process.h"
+#include "tests/support/raw_connection.h"
 
 namespace ssegw::testing {
 
@@ -19,31 +20,17 @@ namespace ssegw::testing {
 class TestPki {
  public:
   TestPki();
-  ~TestPki();
   TestPki(const TestPki&) = delete;
   TestPki& operator=(const TestPki&) = delete;
   // ca.pem; server.pem/.key (serial 1001), server2.pem/.key (2002): DNS:localhost and
   // IP:127.0.0.1; other.pem/.key (3003): DNS:other.test. The .pem files are full chains.
-  std::string path(const std::string& name) const { return dir_ + "/" + name; }
+  std::string path(const std::string& name) const { return dir_.path(name); }
   std::string spki(const std::string& name) const;  // base64 SHA-256 of NAME's public key
 
  private:
-  std::string dir_;
+  TempDir dir_;
 };
 const TestPki& test_pki();
-
-// A fresh folder removed by the destructor, for files a test changes (a reload's certificate).
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-  std::string path(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-void copy_file(const std::string& from, const std::string& to);
 
 // One "listening on HOST:PORT" line and its tls= and http2= fields.
 struct Listener {
@@ -84,21 +71,6 @@ class TlsGateway {
   uint16_t tls_ = 0;
   uint16_t h2c_ = 0;
 };
-
-// The value of the sample `series` (a name with its labels, exactly as printed, e.g.
-// `x_total{reason="eof"}`) in a /metrics text; -1 if absent. With no labels in `series`, the
-// sum over every label set of that name, -1 if there is none.
-double metric_sample(const std::string& metrics_text, const std::string& series);
-
-// Polls `condition` every 20 ms until it holds or the timeout passes; its last answer.
-bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
-
-struct ToolResult {
-  int exit_code = -1;  // -1: killed after the timeout, or killed by a signal
-  std::string output;  // stdout and stderr
-};
-// Runs argv to its end, or kills it after `timeout`.
-ToolResult run_tool(const std::vector<std::string>& argv, std::chrono::milliseconds timeout);
 
 // h2_streams.py MODE against a TLS port; `fields` are its key=value lines (the last of each).
 struct H2Result {
