@@ -106,6 +106,21 @@ TEST(Rejections, BadTokensGet401NamingWhy) {
   EXPECT_GE(gw.metric("ssegw_auth_rejections_total{reason=\"invalid_token\"}", invalid), invalid);
 }
 
+// The leeway (30 s in the standard config) allows for clocks that disagree a little.
+TEST(Rejections, LeewayCoversClockSkewOnExpAndNbf) {
+  AuthGateway gw;
+  Claims just_expired;
+  just_expired.expires_in = -10;
+  Claims nearly_valid;
+  nearly_valid.not_before_in = 10;
+  const std::vector<std::string> tokens =
+      gw.mint({signed_by("HS256", just_expired), signed_by("ES256", nearly_valid)});
+  SseClient expired_within(gw.port(), "/orders", bearer(tokens[0]));
+  EXPECT_TRUE(is_event_stream(expired_within)) << expired_within.status();
+  SseClient early_within(gw.port(), "/orders", bearer(tokens[1]));
+  EXPECT_TRUE(is_event_stream(early_within)) << early_within.status();
+}
+
 TEST(Rejections, TokenNotCoveringThePathGets403InsufficientScope) {
   AuthGateway gw;
   Claims deep;
