@@ -19,16 +19,20 @@
 #include "channel_history.h"
 #include "event.h"
 #include "frame.h"
+#include "ip_address.h"
 
 namespace ssegw {
 
 struct ChannelOptions {
   std::string path;
   size_t history = 1000;
-  int64_t history_max_age_ms = 0;  // 0: kept until pushed out by count
-  bool publish = false;            // POST allowed
-  std::string publish_token;       // non-empty: Authorization: Bearer required
-  int64_t retry_ms = 3000;         // 'retry:' sent on connect; 0: none
+  int64_t history_max_age_ms = 0;     // 0: kept until pushed out by count
+  bool publish = false;               // POST allowed: see publish_* for by whom
+  std::string publish_token;          // non-empty: Authorization: Bearer required
+  std::vector<IpRange> publish_from;  // non-empty: only clients in these ranges
+  bool publish_jwt = false;           // a JWT whose sse.publish covers the path
+  bool subscribe_jwt = false;         // a JWT whose sse.subscribe covers the path
+  int64_t retry_ms = 3000;            // 'retry:' sent on connect; 0: none
   bool operator==(const ChannelOptions&) const = default;
 };
 

@@ -112,10 +112,19 @@ Http2Settings parse_http2(const ConfigNode& node) {
   return http2;
 }
 
+IpLimits parse_limits(const ConfigNode& node) {
+  node.only_keys({"connections_per_ip", "connect_rate_per_ip"});
+  IpLimits limits;
+  limits.connections_per_ip = node.int_or("connections_per_ip", 0, 0, 10'000'000);
+  limits.connect_rate_per_ip = node.int_or("connect_rate_per_ip", 0, 0, 1'000'000);
+  return limits;
+}
+
 ServerConfig parse_server(const ConfigNode& node, const ListenResolver& resolve) {
   node.only_keys({"listen", "workers", "headers", "heartbeat", "max_connections", "cors_origins",
                   "cors_credentials", "max_body_bytes", "subscriber_queue_bytes",
-                  "shutdown_timeout", "request_timeout", "log_level", "io_uring", "http2"});
+                  "shutdown_timeout", "request_timeout", "log_level", "io_uring", "http2",
+                  "trusted_proxies", "limits"});
   ServerConfig server;
   if (auto listen = node.get("listen")) {
     server.listen.clear();
@@ -151,6 +160,9 @@ ServerConfig parse_server(const ConfigNode& node, const ListenResolver& resolve)
   if (server.request_timeout_ms <= 0) node["request_timeout"].fail("must be positive");
   server.io_uring = node.bool_or("io_uring", server.io_uring);
   if (auto http2 = node.get("http2")) server.http2 = parse_http2(*http2);
+  if (auto proxies = node.get("trusted_proxies"))
+    server.trusted_proxies = parse_ip_ranges(*proxies);
+  if (auto limits = node.get("limits")) server.limits = parse_limits(*limits);
   server.log_level = node.str_or("log_level", server.log_level);
   if (server.log_level != "debug" && server.log_level != "info" && server.log_level != "warn" &&
       server.log_level != "error") {
@@ -169,15 +181,38 @@ void parse_history(const ConfigNode& node, ChannelOptions& channel) {
   }
 }
 
-void parse_publish(const ConfigNode& node, ChannelOptions& channel) {
+// false | true (loopback clients) | jwt | {token, from}: a map needs one or both, and a
+// client must then pass both.
+void parse_publish(const ConfigNode& node, ChannelOptions& channel, const AuthSettings& auth) {
   if (node.is_map()) {
-    node.only_keys({"token"});
+    node.only_keys({"token", "from"});
+    if (!node.has("token") && !node.has("from")) node.fail("needs token, from or both");
     channel.publish = true;
-    channel.publish_token = node["token"].str();
-    if (channel.publish_token.empty()) node["token"].fail("must not be empty");
-  } else {
-    channel.publish = node.boolean();
+    if (node.has("token")) {
+      channel.publish_token = node["token"].str();
+      if (channel.publish_token.empty()) node["token"].fail("must not be empty");
+    }
+    if (auto from = node.get("from")) {
+      channel.publish_from = parse_ip_ranges(*from);
+      if (channel.publish_from.empty()) from->fail("needs at least one range");
+    }
+    return;
   }
+  if (node.is_scalar() && node.str() == "jwt") {
+    if (!auth.jwt) node.fail("publish: jwt needs auth.jwt with at least one key");
+    channel.publish = true;
+    channel.publish_jwt = true;
+    return;
+  }
+  channel.publish = node.boolean();
+}
+
+void parse_subscribe(const ConfigNode& node, ChannelOptions& channel, const AuthSettings& auth) {
+  const std::string mode = node.str();
+  if (mode == "anonymous") return;
+  if (mode != "jwt") node.fail("expected anonymous or jwt, got '" + mode + "'");
+  if (!auth.jwt) node.fail("subscribe: jwt needs auth.jwt with at least one key");
+  channel.subscribe_jwt = true;
 }
 
 std::string check_path(const ConfigNode& node) {
@@ -192,11 +227,13 @@ std::string check_path(const ConfigNode& node) {
 }
 
 void parse_channel(const ConfigNode& node, const BridgeCatalog& catalog, GatewayConfig& config) {
-  node.only_keys({"path", "history", "publish", "retry", "backbone"});
+  node.only_keys({"path", "history", "publish", "subscribe", "retry", "backbone"});
   ChannelOptions channel;
   channel.path = check_path(node["path"]);
+  const AuthSettings& auth = config.server.auth;
   if (auto history = node.get("history")) parse_history(*history, channel);
-  if (auto publish = node.get("publish")) parse_publish(*publish, channel);
+  if (auto publish = node.get("publish")) parse_publish(*publish, channel, auth);
+  if (auto subscribe = node.get("subscribe")) parse_subscribe(*subscribe, channel, auth);
   channel.retry_ms = node.int_or("retry", channel.retry_ms, 0, 86'400'000);
   for (const ChannelOptions& other : config.channels) {
     if (other.path == channel.path)
@@ -263,8 +300,9 @@ GatewayConfig parse_root(const YAML::Node& root, const std::string& file,
   GatewayConfig config;
   config.file = file;
   if (top.is_null()) return config;
-  top.only_keys({"server", "channels", "sources", "sinks"});
+  top.only_keys({"server", "auth", "channels", "sources", "sinks"});
   if (auto server = top.get("server")) config.server = parse_server(*server, resolve);
+  if (auto auth = top.get("auth")) config.server.auth = parse_auth(*auth);
   if (auto channels = top.get("channels")) {
     for (const ConfigNode& item : channels->items()) parse_channel(item, catalog, config);
   }

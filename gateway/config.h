@@ -9,9 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "auth_config.h"
 #include "bridge.h"
 #include "channel.h"
 #include "config_node.h"
+#include "ip_limiter.h"
 
 namespace ssegw {
 
@@ -75,6 +77,12 @@ struct ServerConfig {
   std::string log_level = "info";
   bool io_uring = true;  // batch each flush slice's sends in one io_uring submission
   Http2Settings http2;
+  // Who the client is behind a proxy (ip_address.h), what it may open, who may subscribe and
+  // publish. `auth` is read from the top-level auth: section; it rides here so that a
+  // SIGHUP reaches the workers with everything else they serve by.
+  std::vector<IpRange> trusted_proxies;
+  IpLimits limits;
+  AuthSettings auth;
 };
 
 struct GatewayConfig {

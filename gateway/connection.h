@@ -6,8 +6,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "ip_limiter.h"
 #include "listener_profile.h"
 #include "output_queue.h"
 #include "subscription.h"
@@ -48,6 +50,12 @@ struct Connection {
   bool input_waits_for_output = false;  // requests wait in `in` until answers are written
   bool continue_sent = false;           // "100 Continue" already sent for the request being read
   bool ktls = false;                    // counted in the kTLS gauge
+  // The per-IP limits (worker_access.cpp): the socket's peer, this connection's place in its
+  // client's count, and whether that client was over a limit (its first request gets 429).
+  bool client_admitted = false;
+  LimitVerdict limited = LimitVerdict::kAdmitted;
+  std::optional<IpAddress> peer;
+  IpLease lease;
   event read_ev{};
   event write_ev{};
   Transport transport;

@@ -82,7 +82,7 @@ Gateway::Gateway(GatewayConfig config, BridgeCatalog catalog, EnvLookup env, Gat
   // One more worker than configured takes the publishes (see Worker::hand_over): a thread
   // that does no fan-out answers them while the others are busy writing to subscribers.
   for (int i = 0; i <= fanout_workers_; ++i) {
-    workers_.push_back(std::make_unique<Worker>(i, settings, metrics_, *this));
+    workers_.push_back(std::make_unique<Worker>(i, settings, metrics_, *this, limiter_));
     targets.push_back(workers_.back().get());
   }
   channels_ = std::make_unique<ChannelDirectory>(options_.id_base, targets);

@@ -71,6 +71,7 @@ class Gateway final : public StatusSource {
   const EnvLookup env_;
   const GatewayOptions options_;
   Metrics metrics_;
+  IpLimiter limiter_;  // before the workers: their connections give their leases back to it
   SystemdNotifier notifier_;
   EventBasePtr base_;
   std::vector<std::unique_ptr<Worker>> workers_;  // the fan-out workers, then the publish one

@@ -24,8 +24,12 @@ const char* reason_phrase(int status) {
       return "Length Required";
     case 413:
       return "Content Too Large";
+    case 417:
+      return "Expectation Failed";
     case 415:
       return "Unsupported Media Type";
+    case 429:
+      return "Too Many Requests";
     case 431:
       return "Request Header Fields Too Large";
     case 500:

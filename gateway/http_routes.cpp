@@ -1,7 +1,5 @@
 #include "http_routes.h"
 
-#include <openssl/crypto.h>
-
 #include "sse_framer.h"
 
 namespace ssegw {
@@ -19,12 +17,6 @@ RouteAction respond(int status, HeaderList headers, std::string_view body, bool 
 
 std::string allow_for(const ChannelOptions& options) {
   return options.publish ? "GET, HEAD, POST, OPTIONS" : "GET, HEAD, OPTIONS";
-}
-
-// Compares without leaking, through timing, how much of the token matched.
-bool token_equals(const std::string& given, const std::string& expected) {
-  if (given.size() != expected.size()) return false;
-  return CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
 }
 
 RouteAction route_gateway_endpoint(const HttpRequest& request, const StatusSource& status,
@@ -48,20 +40,40 @@ HeaderList with(HeaderList base, const HeaderList& more) {
   return base;
 }
 
-RouteAction route_publish(const HttpRequest& request, const std::shared_ptr<Channel>& channel,
-                          const ChannelOptions& options, HeaderList cors, bool keep_alive) {
-  if (!options.publish_token.empty()) {
-    const std::string* auth = request.header("authorization");
-    if (!auth) {
-      return respond(401, with({{"WWW-Authenticate", "Bearer"}}, cors), "publish token required\n",
-                     keep_alive);
-    }
-    const std::string prefix = "Bearer ";
-    if (auth->size() < prefix.size() || auth->compare(0, prefix.size(), prefix) != 0 ||
-        !token_equals(auth->substr(prefix.size()), options.publish_token)) {
-      return respond(403, cors, "publish token not accepted\n", keep_alive);
-    }
+// error_description is a quoted string (RFC 6750 section 3): keep quotes and backslashes
+// out of it.
+std::string quotable(std::string text) {
+  for (char& c : text) {
+    if (c == '"' || c == '\\') c = '\'';
   }
+  return text;
+}
+
+// 401 and 403 with what RFC 6750 asks for, readable by a page on an allowed origin.
+RouteAction refuse_access(const AccessDecision& decision, HeaderList cors, bool keep_alive) {
+  const int status = decision.status();
+  HeaderList headers;
+  const bool bearer = decision.refusal != AccessRefusal::kPeerNotAllowed &&
+                      decision.refusal != AccessRefusal::kWrongSecret;
+  if (bearer) {
+    const char* error = status == 403 ? "insufficient_scope" : "invalid_token";
+    headers.emplace_back("WWW-Authenticate", std::string("Bearer realm=\"sse-gateway\", error=\"") +
+                                                 error + "\", error_description=\"" +
+                                                 quotable(decision.description) + "\"");
+  }
+  if (!cors.empty()) headers.emplace_back("Access-Control-Expose-Headers", "WWW-Authenticate");
+  RouteAction action =
+      respond(status, with(std::move(headers), cors), decision.description + "\n", keep_alive);
+  action.refusal = decision.refusal;
+  return action;
+}
+
+RouteAction route_publish(const HttpRequest& request, const std::shared_ptr<Channel>& channel,
+                          const ChannelOptions& options, const ServerConfig& server,
+                          const RequestContext& context, HeaderList cors, bool keep_alive) {
+  AccessDecision access =
+      check_publish(request, options, server.auth, context.client, context.now_s);
+  if (!access.allowed()) return refuse_access(access, std::move(cors), keep_alive);
   if (!channel->accepting()) {
     // A sink behind this channel is full: push back instead of letting its queue overflow.
     return respond(503, with({{"Retry-After", "1"}}, cors),
@@ -81,7 +93,8 @@ RouteAction route_publish(const HttpRequest& request, const std::shared_ptr<Chan
 }
 
 RouteAction route_channel(const HttpRequest& request, const std::shared_ptr<Channel>& channel,
-                          const ServerConfig& server, bool keep_alive) {
+                          const ServerConfig& server, const RequestContext& context,
+                          bool keep_alive) {
   const ChannelOptions options = channel->options();
   HeaderList cors = cors_headers(request, server);
   if (request.method == "OPTIONS") {
@@ -96,6 +109,8 @@ RouteAction route_channel(const HttpRequest& request, const std::shared_ptr<Chan
     return respond(204, headers, "", keep_alive);
   }
   if (request.method == "GET" || request.method == "HEAD") {
+    AccessDecision access = check_subscribe(request, options, server.auth, context.now_s);
+    if (!access.allowed()) return refuse_access(access, std::move(cors), keep_alive);
     if (request.method == "HEAD") {
       HeaderList headers = cors;
       headers.emplace_back("Content-Type", "text/event-stream; charset=utf-8");
@@ -106,6 +121,7 @@ RouteAction route_channel(const HttpRequest& request, const std::shared_ptr<Chan
     action.kind = RouteAction::Kind::kSubscribe;
     action.channel = channel;
     action.keep_alive = false;
+    action.ends_at_s = access.ends_at_s;
     action.headers = server.headers;
     action.headers.insert(action.headers.end(), cors.begin(), cors.end());
     if (const std::string* id = request.header("last-event-id")) {
@@ -116,7 +132,7 @@ RouteAction route_channel(const HttpRequest& request, const std::shared_ptr<Chan
     return action;
   }
   if (request.method == "POST" && options.publish) {
-    return route_publish(request, channel, options, std::move(cors), keep_alive);
+    return route_publish(request, channel, options, server, context, std::move(cors), keep_alive);
   }
   return respond(405, with({{"Allow", allow_for(options)}}, cors), "method not allowed\n",
                  keep_alive);
@@ -139,20 +155,27 @@ HeaderList cors_headers(const HttpRequest& request, const ServerConfig& server) 
 }
 
 RouteAction route_request(const HttpRequest& request, const ServerConfig& server,
-                          const ChannelDirectory& channels, const StatusSource& status) {
+                          const ChannelDirectory& channels, const StatusSource& status,
+                          const RequestContext& context) {
   const bool keep_alive = request.keep_alive();
   if (request.path == "/healthz" || request.path == "/readyz" || request.path == "/metrics") {
     return route_gateway_endpoint(request, status, keep_alive);
   }
   std::shared_ptr<Channel> channel = channels.find(request.path);
   if (!channel) return respond(404, cors_headers(request, server), "no such channel\n", keep_alive);
-  return route_channel(request, channel, server, keep_alive);
+  return route_channel(request, channel, server, context, keep_alive);
 }
 
 Response too_many_streams(HeaderList headers) {
   headers.emplace_back("Retry-After", "1");
   headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
   return Response{503, std::move(headers), "too many streams\n"};
+}
+
+Response too_many_from_address(HeaderList headers) {
+  headers.emplace_back("Retry-After", "1");
+  headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
+  return Response{429, std::move(headers), "too many connections from this address\n"};
 }
 
 Response publish_response(const PublishResult& result, const HeaderList& headers) {

@@ -2,8 +2,10 @@
 // Decides what a parsed request gets: a complete response, a subscription or a publish.
 // Pure: no I/O, so every status code is unit-testable.
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "access_control.h"
 #include "channel_directory.h"
 #include "config.h"
 #include "event.h"
@@ -19,19 +21,31 @@ struct RouteAction {
   Response response;  // kRespond
   bool keep_alive = true;
   std::shared_ptr<Channel> channel;
-  std::string last_event_id;  // kSubscribe
-  HeaderList headers;         // kSubscribe: extra stream headers; kPublish: answer headers
-  Event event;                // kPublish
+  std::string last_event_id;         // kSubscribe
+  HeaderList headers;                // kSubscribe: extra stream headers; kPublish: answer headers
+  Event event;                       // kPublish
+  std::optional<int64_t> ends_at_s;  // kSubscribe: the token's end (access_control.h)
+  AccessRefusal refusal = AccessRefusal::kNone;  // kRespond: why access was refused
+};
+
+// What a route needs to know about the request beyond its bytes.
+struct RequestContext {
+  ClientAddress client;  // after trusted_proxies (ip_address.h)
+  int64_t now_s = 0;     // wall clock, for token times
 };
 
 RouteAction route_request(const HttpRequest& request, const ServerConfig& server,
-                          const ChannelDirectory& channels, const StatusSource& status);
+                          const ChannelDirectory& channels, const StatusSource& status,
+                          const RequestContext& context);
 
 // The answer to an accepted publish: 200 with {"id":"..."}.
 Response publish_response(const PublishResult& result, const HeaderList& headers);
 
 // 503 for a subscription over max_connections (or while draining).
 Response too_many_streams(HeaderList headers);
+
+// 429 for a client over a per-IP limit.
+Response too_many_from_address(HeaderList headers);
 
 // Headers for a cross-origin request from `origin`, empty if it is not allowed.
 HeaderList cors_headers(const HttpRequest& request, const ServerConfig& server);

@@ -66,6 +66,18 @@ void write_tls_http2(std::ostringstream& out, const Metrics& m) {
            Metrics::kGoawayReasons, m.goaways_sent);
 }
 
+void write_access(std::ostringstream& out, const Metrics& m) {
+  labelled(out, "ssegw_auth_rejections_total",
+           "Subscriptions and publishes refused with 401 or 403, by why.", "reason",
+           Metrics::kAuthRefusals, m.auth_refusals);
+  labelled(out, "ssegw_limit_rejections_total",
+           "Connections answered 429 for a per-IP limit (server.limits), by which.", "reason",
+           Metrics::kLimitReasons, m.limit_refusals);
+  counter(out, "ssegw_streams_token_expired_total",
+          "Streams ended with a token-expired event when their token expired.",
+          m.streams_token_expired.load());
+}
+
 void write_channels(std::ostringstream& out, const ChannelDirectory& channels) {
   auto all = channels.all();
   out << "# HELP ssegw_channel_subscribers Subscribers connected to a channel.\n"
@@ -181,6 +193,7 @@ std::string render_prometheus(const Metrics& m, const ChannelDirectory& channels
           m.replayed_events.load());
   counter(out, "ssegw_heartbeats_total", "Heartbeat comments sent.", m.heartbeats.load());
   write_tls_http2(out, m);
+  write_access(out, m);
   write_channels(out, channels);
   write_bridges(out, bridges);
   return out.str();

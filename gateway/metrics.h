@@ -49,6 +49,15 @@ struct Metrics {
       "settings_flood", "empty_frames",   "internal_error", "other"};
   std::atomic<uint64_t> handshake_failures[std::size(kHandshakeFailures)]{};
   std::atomic<uint64_t> goaways_sent[std::size(kGoawayReasons)]{};
+  // Access: refusals by access_control.h's reasons (in AccessRefusal's order, after kNone),
+  // per-IP limits, streams ended by their token's expiry.
+  static constexpr std::string_view kAuthRefusals[] = {"no_token",         "invalid_token",
+                                                       "expired",          "not_covered",
+                                                       "peer_not_allowed", "wrong_publish_token"};
+  static constexpr std::string_view kLimitReasons[] = {"connections_per_ip", "connect_rate_per_ip"};
+  std::atomic<uint64_t> auth_refusals[std::size(kAuthRefusals)]{};
+  std::atomic<uint64_t> limit_refusals[std::size(kLimitReasons)]{};
+  std::atomic<uint64_t> streams_token_expired{0};
   void count_handshake_failure(std::string_view reason);
   void count_goaway(std::string_view reason);
 };

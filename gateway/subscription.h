@@ -4,7 +4,9 @@
 // connection many (each in its own Http2Stream).
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "channel.h"
@@ -28,6 +30,8 @@ struct Subscription {
   // The foreign Last-Event-ID of a subscriber resuming through a ResumeProvider: frames it
   // covers are skipped. Null for everyone else, so it costs idle subscribers one pointer.
   std::unique_ptr<std::string> resume_filter;
+  // Where it sits in its worker's token expiries (worker_access.cpp), when its token expires.
+  std::optional<std::multimap<int64_t, Subscription*>::iterator> expiry;
 };
 
 }  // namespace ssegw

@@ -23,13 +23,18 @@ constexpr int64_t kTrimIntervalMs = 1000;
 }  // namespace
 
 Worker::Worker(int index, std::shared_ptr<const ServerConfig> settings, Metrics& metrics,
-               const StatusSource& status)
-    : index_(index), settings_(std::move(settings)), metrics_(metrics), status_(status) {
+               const StatusSource& status, IpLimiter& limiter)
+    : index_(index),
+      settings_(std::move(settings)),
+      metrics_(metrics),
+      status_(status),
+      limiter_(limiter) {
   base_.reset(event_base_new());
   wake_ev_.reset(event_new(base_.get(), -1, 0, &Worker::on_wake, this));
   tick_ev_.reset(event_new(base_.get(), -1, EV_PERSIST, &Worker::on_tick, this));
   input_turn_ev_.reset(evtimer_new(base_.get(), &Worker::on_input_turn, this));
   flush_turn_ev_.reset(evtimer_new(base_.get(), &Worker::on_flush_turn, this));
+  expiry_ev_.reset(evtimer_new(base_.get(), &Worker::on_expiry, this));
   heartbeat_frame_ = FrameRef::adopt(new Frame(0, Event{}, ":\n", 0));
   tls_scratch_.resize(kTlsRecordBytes);
 }
@@ -71,9 +76,10 @@ void Worker::adopt(int fd, std::shared_ptr<const ListenerProfile> profile) {
   wake();
 }
 
-void Worker::adopt_with_input(int fd, std::string unparsed) {
+void Worker::adopt_with_input(int fd, std::string unparsed, IpLease lease, bool client_admitted) {
   std::lock_guard lock(inbox_.mu);
-  inbox_.handed.emplace_back(fd, std::move(unparsed));
+  inbox_.handed.push_back(
+      Inbox::Handed{fd, std::move(unparsed), std::move(lease), client_admitted});
   wake();
 }
 
@@ -101,20 +107,23 @@ void Worker::drop_channel(std::shared_ptr<Channel> channel) {
   post([this, channel = std::move(channel)] {
     auto it = subscribers_.find(channel.get());
     if (it == subscribers_.end()) return;
-    for (Subscription* s : std::vector<Subscription*>(it->second.list)) {
-      Connection* c = s->conn;
-      if (s->h2 == nullptr) {
-        c->mode = Connection::Mode::kCloseAfterWrite;
-      } else {
-        // Only this stream ends, after what it has queued; the connection stays.
-        Http2Stream& stream = *s->h2;
-        remove_subscriber(s);
-        stream.ending = true;
-        c->h2->session.data_ready(stream);
-      }
-      flush(c);
-    }
+    for (Subscription* s : std::vector<Subscription*>(it->second.list)) end_stream(s);
   });
+}
+
+// The stream takes no more frames and ends after what it has queued: an HTTP/1.1
+// connection closes then, an HTTP/2 stream ends and its connection stays.
+void Worker::end_stream(Subscription* s) {
+  Connection* c = s->conn;
+  Http2Stream* stream = s->h2;
+  remove_subscriber(s);
+  if (stream == nullptr) {
+    c->mode = Connection::Mode::kCloseAfterWrite;
+  } else {
+    stream->ending = true;
+    c->h2->session.data_ready(*stream);
+  }
+  flush(c);
 }
 
 void Worker::on_wake(evutil_socket_t, short, void* arg) {
@@ -124,7 +133,7 @@ void Worker::on_wake(evutil_socket_t, short, void* arg) {
 void Worker::process_inbox() {
   std::vector<std::pair<std::shared_ptr<Channel>, FrameRef>> frames;
   std::vector<std::pair<int, std::shared_ptr<const ListenerProfile>>> fds;
-  std::vector<std::pair<int, std::string>> handed;
+  std::vector<Inbox::Handed> handed;
   std::vector<std::function<void()>> tasks;
   std::optional<int64_t> drain_timeout_ms;
   {
@@ -136,10 +145,15 @@ void Worker::process_inbox() {
     drain_timeout_ms.swap(inbox_.drain_timeout_ms);
     inbox_.wake_pending = false;
   }
-  for (auto& [fd, profile] : fds) open_connection(fd, std::move(profile));
-  for (auto& [fd, unparsed] : handed) {
-    if (Connection* c = open_connection(fd, nullptr)) {
-      c->in = std::move(unparsed);
+  for (auto& [fd, profile] : fds) {
+    if (Connection* c = open_connection(fd, std::move(profile))) note_peer(c);
+  }
+  for (Inbox::Handed& h : handed) {
+    if (Connection* c = open_connection(h.fd, nullptr)) {
+      c->lease = std::move(h.lease);
+      c->client_admitted = h.client_admitted;
+      note_peer(c);
+      c->in = std::move(h.unparsed);
       process_requests(c);
     }
   }

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -32,7 +33,7 @@ struct Http2Link;
 class Worker final : public FanoutTarget {
  public:
   Worker(int index, std::shared_ptr<const ServerConfig> settings, Metrics& metrics,
-         const StatusSource& status);
+         const StatusSource& status, IpLimiter& limiter);
   ~Worker() override;
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -46,8 +47,9 @@ class Worker final : public FanoutTarget {
 
   // Any thread. A null profile is a plain HTTP/1.1 listener.
   void adopt(int fd, std::shared_ptr<const ListenerProfile> profile = nullptr);
-  // A connection another worker handed over, with the request bytes it had not handled.
-  void adopt_with_input(int fd, std::string unparsed);
+  // A connection another worker handed over, with the request bytes it had not handled and
+  // its place in the per-IP count.
+  void adopt_with_input(int fd, std::string unparsed, IpLease lease, bool client_admitted);
   void post(std::function<void()> task);
   void enqueue_frame(const std::shared_ptr<Channel>& channel, FrameRef frame) override;
   void update_settings(std::shared_ptr<const ServerConfig> settings);
@@ -60,7 +62,13 @@ class Worker final : public FanoutTarget {
     std::mutex mu;
     std::vector<std::pair<std::shared_ptr<Channel>, FrameRef>> frames;
     std::vector<std::pair<int, std::shared_ptr<const ListenerProfile>>> fds;
-    std::vector<std::pair<int, std::string>> handed;
+    struct Handed {
+      int fd;
+      std::string unparsed;
+      IpLease lease;
+      bool client_admitted;
+    };
+    std::vector<Handed> handed;
     std::vector<std::function<void()>> tasks;
     // Taken after the frames of the same wake-up: an event published before SIGTERM must
     // still reach the streams that drain then closes.
@@ -144,6 +152,17 @@ class Worker final : public FanoutTarget {
   bool should_hand_over(const Connection* c, const HttpRequest& request) const;
   void hand_over(Connection* c, size_t unparsed_from);
   void remove_subscriber(Subscription* s);
+  void end_stream(Subscription* s);
+  // Access (worker_access.cpp): per-IP limits, the request's client, token expiries.
+  void note_peer(Connection* c);
+  bool admit(Connection* c, const IpAddress& client);
+  bool admit_client(Connection* c, const HttpRequest& request, RequestContext& context);
+  void count_refusal(const RouteAction& action);
+  void schedule_expiry(Subscription& s, std::optional<int64_t> ends_at_s);
+  void cancel_expiry(Subscription& s);
+  void arm_expiry_timer();
+  static void on_expiry(evutil_socket_t, short, void* arg);
+  void expire_tokens();
   void heartbeat();
   void trim_after_handshakes();
   void expire_requests();
@@ -154,6 +173,7 @@ class Worker final : public FanoutTarget {
   std::shared_ptr<const ServerConfig> settings_;
   Metrics& metrics_;
   const StatusSource& status_;
+  IpLimiter& limiter_;
   const ChannelDirectory* channels_ = nullptr;
   Worker* publish_worker_ = nullptr;  // null on the publish worker itself
   EventBasePtr base_;
@@ -162,6 +182,7 @@ class Worker final : public FanoutTarget {
   EventPtr drain_deadline_ev_;
   EventPtr input_turn_ev_;
   EventPtr flush_turn_ev_;
+  EventPtr expiry_ev_;
   std::thread thread_;
   Inbox inbox_;
   std::atomic<int64_t> streams_{0};  // subscribers on this worker; read by publishers
@@ -174,6 +195,7 @@ class Worker final : public FanoutTarget {
   size_t dirty_head_ = 0;
   std::unique_ptr<SendBatch> batch_;        // io_uring sends of a flush slice; made on first use
   std::vector<Connection*> input_pending_;  // requests left in their buffers for the next turn
+  std::multimap<int64_t, Subscription*> expiries_;  // mono ms a stream's token ends at
   FrameRef heartbeat_frame_;
   std::string tls_scratch_;  // one TLS record's plaintext, shared by the worker's connections
   uint64_t next_id_ = 1;

@@ -94,7 +94,13 @@ size_t Worker::input_cap() const {
 }
 
 void Worker::handle(Connection* c, const HttpRequest& request) {
-  RouteAction action = route_request(request, *settings_, *channels_, status_);
+  RequestContext context;
+  if (!admit_client(c, request, context)) {
+    answer(c, nullptr, too_many_from_address(cors_headers(request, *settings_)), false);
+    return;
+  }
+  RouteAction action = route_request(request, *settings_, *channels_, status_, context);
+  count_refusal(action);
   switch (action.kind) {
     case RouteAction::Kind::kRespond:
       answer(c, nullptr, action.response, action.keep_alive);
@@ -120,6 +126,7 @@ void Worker::subscribe(Connection* c, RouteAction& action) {
   s.conn = c;
   s.out = &c->out;
   begin_subscription(s, action, build_stream_head(action.headers));
+  schedule_expiry(s, action.ends_at_s);
 }
 
 // Publishes go to the publish worker, which does no fan-out, so that their answers do not
@@ -129,14 +136,16 @@ void Worker::subscribe(Connection* c, RouteAction& action) {
 bool Worker::should_hand_over(const Connection* c, const HttpRequest& request) const {
   return publish_worker_ != nullptr && !draining_ && request.method == "POST" &&
          c->mode == Connection::Mode::kRequest && c->out.empty() && !c->write_armed &&
-         !c->transport.tls();
+         !c->transport.tls() && c->limited == LimitVerdict::kAdmitted;
 }
 
 void Worker::hand_over(Connection* c, size_t unparsed_from) {
   const int fd = c->fd();
   std::string unparsed = c->in.substr(unparsed_from);
+  IpLease lease = std::move(c->lease);
+  const bool admitted = c->client_admitted;
   forget_connection(c);
-  publish_worker_->adopt_with_input(fd, std::move(unparsed));
+  publish_worker_->adopt_with_input(fd, std::move(unparsed), std::move(lease), admitted);
 }
 
 }  // namespace ssegw

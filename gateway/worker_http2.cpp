@@ -89,7 +89,16 @@ void Worker::read_http2(Connection* c) {
 
 void Worker::handle_h2(Connection* c, Http2Stream& stream) {
   metrics_.requests.fetch_add(1, std::memory_order_relaxed);
-  RouteAction action = route_request(stream.request, *settings_, *channels_, status_);
+  RequestContext context;
+  if (!admit_client(c, stream.request, context)) {
+    // Over a per-IP limit: this answer, then GOAWAY so the client does not keep the
+    // connection it was not to have.
+    answer(c, &stream, too_many_from_address(cors_headers(stream.request, *settings_)), true);
+    c->h2->session.shut_down();
+    return;
+  }
+  RouteAction action = route_request(stream.request, *settings_, *channels_, status_, context);
+  count_refusal(action);
   switch (action.kind) {
     case RouteAction::Kind::kRespond:
       answer(c, &stream, action.response, true);
@@ -117,6 +126,7 @@ void Worker::subscribe_h2(Connection* c, Http2Stream& stream, RouteAction& actio
   s.h2 = &stream;
   s.out = &stream.out;
   begin_subscription(s, action, "");
+  schedule_expiry(s, action.ends_at_s);
   c->h2->session.data_ready(stream);
   mark_dirty(c);
 }

@@ -179,6 +179,7 @@ void Worker::remove_subscriber(Subscription* s) {
     list.pop_back();
     if (list.empty()) subscribers_.erase(it);
   }
+  cancel_expiry(*s);
   s->channel->subscribers().fetch_sub(1, std::memory_order_relaxed);
   metrics_.streams_open.fetch_sub(1, std::memory_order_relaxed);
   streams_.fetch_sub(1, std::memory_order_relaxed);

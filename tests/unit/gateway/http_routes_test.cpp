@@ -31,7 +31,7 @@ class Routes : public ::testing::Test {
     HttpRequest r;
     raw.insert(raw.find("\r\n") + 2, "Host: gw\r\n");
     EXPECT_EQ(parse_http_request(raw, {}, r).status, ParseStatus::kComplete) << raw;
-    return route_request(r, server_, dir_, status_);
+    return route_request(r, server_, dir_, status_, context_);
   }
   static int status_of(const RouteAction& a) { return a.response.status; }
   // The answer as an HTTP/1.1 client would read it.
@@ -40,6 +40,8 @@ class Routes : public ::testing::Test {
   ChannelDirectory dir_;
   ServerConfig server_;
   FakeStatus status_;
+  // A loopback client, as the publishes of `publish: true` channels need.
+  RequestContext context_{ClientAddress{parse_ip_address("127.0.0.1"), false}, 1'700'000'000};
 };
 
 TEST_F(Routes, UnknownPathIs404) {
