@@ -31,7 +31,7 @@ inline constexpr const char* kIssuer = "https://auth.example.com";
 inline constexpr const char* kAudience = "sse-gateway";
 inline constexpr const char* kAllowedOrigin = "http://app.example";
 
-// A token's claims; times are seconds from now.
+// A token's claims. exp and nbf are seconds from when mint.py signs, iat that moment.
 struct Claims {
   bool sse = true;  // false: no "sse" claim at all
   std::vector<std::string> subscribe = {"/orders", "/rooms/*"};
@@ -40,7 +40,7 @@ struct Claims {
   std::optional<int64_t> not_before_in;
   std::string issuer = kIssuer;      // empty: no iss
   std::string audience = kAudience;  // empty: no aud
-  std::string json() const;
+  std::string json() const;          // all but exp, nbf and iat
 };
 
 // What mint.py is asked for: a good token, or a forgery ("none", "tamper", "hmac-raw").

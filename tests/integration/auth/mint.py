@@ -1,12 +1,17 @@
 """Mints JSON Web Tokens for the auth suite with PyJWT, and forges the ones PyJWT refuses to.
 
     mint.py --alg ALG (--key PRIVATE_KEY_PEM | --secret TEXT) [--claims JSON] [--headers JSON]
-            [--forge none|tamper|hmac-raw]
+            [--expires-in SECONDS] [--not-before-in SECONDS] [--forge none|tamper|hmac-raw]
     mint.py --specs FILE
 
 prints one compact token a line: one for the arguments, or one for each line of FILE, a JSON
-object {"alg", "key" or "secret", "claims", "headers", "forge"} (the tests mint all a test
-needs in one run, since each start of Python costs a tenth of a second).
+object {"alg", "key" or "secret", "claims", "headers", "expires_in", "not_before_in",
+"forge"} (the tests mint all a test needs in one run, since each start of Python costs a
+tenth of a second).
+
+iat is the time of signing, and exp and nbf, when asked for, are that many seconds after it:
+reckoned here rather than by the caller, so a slow start of Python on a busy machine does
+not eat into a token meant to live three seconds.
 
 headers are added to the JWS header (a "kid"; under hmac-raw they may replace "alg" too).
 Forgeries:
@@ -23,6 +28,7 @@ import hashlib
 import hmac
 import json
 import sys
+import time
 
 import jwt
 
@@ -46,9 +52,20 @@ def key_material(spec):
     raise SystemExit("a token needs a key file or a secret")
 
 
+def timed_claims(spec):
+    claims = dict(spec.get("claims") or {})
+    now = int(time.time())
+    claims["iat"] = now
+    if spec.get("expires_in") is not None:
+        claims["exp"] = now + spec["expires_in"]
+    if spec.get("not_before_in") is not None:
+        claims["nbf"] = now + spec["not_before_in"]
+    return claims
+
+
 def mint(spec):
     alg = spec["alg"]
-    claims = spec.get("claims") or {}
+    claims = timed_claims(spec)
     headers = spec.get("headers") or {}
     forge = spec.get("forge") or ""
     if forge == "none":
@@ -78,6 +95,8 @@ def main():
     parser.add_argument("--secret")
     parser.add_argument("--claims", default="{}")
     parser.add_argument("--headers", default="{}")
+    parser.add_argument("--expires-in", type=int)
+    parser.add_argument("--not-before-in", type=int)
     parser.add_argument("--forge", default="")
     parser.add_argument("--specs")
     args = parser.parse_args()
@@ -87,6 +106,7 @@ def main():
     elif args.alg:
         specs = [{"alg": args.alg, "key": args.key, "secret": args.secret,
                   "claims": json.loads(args.claims), "headers": json.loads(args.headers),
+                  "expires_in": args.expires_in, "not_before_in": args.not_before_in,
                   "forge": args.forge}]
     else:
         parser.error("give --alg and a key, or --specs FILE")

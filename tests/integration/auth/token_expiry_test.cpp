@@ -23,12 +23,15 @@ TEST(TokenExpiry, StreamGetsOneTokenExpiredEventAndResumesWithNothingLostOrRepea
   publisher.subscribe = {};
   publisher.publish = {"/orders"};
   const Clock::time_point minted = Clock::now();
+  // The short-lived one last, so that it is signed last.
   const std::vector<std::string> tokens =
-      gw.mint({signed_by("ES256", short_lived), signed_by("HS256", publisher), signed_by("ES256")});
-  const Headers as_publisher = bearer(tokens[1]);
+      gw.mint({signed_by("HS256", publisher), signed_by("ES256"), signed_by("ES256", short_lived)});
+  const Headers as_publisher = bearer(tokens[0]);
 
-  SseClient sub(gw.port(), "/orders", bearer(tokens[0]));
-  ASSERT_TRUE(is_event_stream(sub)) << sub.status() << "\n" << gw.output();
+  SseClient sub(gw.port(), "/orders", bearer(tokens[2]));
+  ASSERT_TRUE(is_event_stream(sub))
+      << sub.status() << " " << header(sub.headers(), "www-authenticate") << "\n"
+      << gw.output();
   for (const char* data : {"before-1", "before-2", "before-3"})
     ASSERT_EQ(publish(gw.port(), "/orders", data, "", as_publisher).status, 200);
   const std::vector<SseEvent> before = sub.take(3, seconds(5));
@@ -41,7 +44,7 @@ TEST(TokenExpiry, StreamGetsOneTokenExpiredEventAndResumesWithNothingLostOrRepea
   EXPECT_EQ(expired->type, "token-expired");
   EXPECT_EQ(expired->data, "{}");
   EXPECT_FALSE(expired->id_field) << "the token-expired event set id " << expired->id;
-  // exp is whole seconds, 3 after a time() read just before `minted`.
+  // exp is whole seconds, 3 after a time() read after `minted`.
   EXPECT_GE(Clock::now() - minted, milliseconds(1900));
   EXPECT_FALSE(sub.next(seconds(3))) << "more after token-expired";
   EXPECT_TRUE(sub.closed());
@@ -49,7 +52,7 @@ TEST(TokenExpiry, StreamGetsOneTokenExpiredEventAndResumesWithNothingLostOrRepea
 
   for (const char* data : {"missed-1", "missed-2", "missed-3"})
     ASSERT_EQ(publish(gw.port(), "/orders", data, "", as_publisher).status, 200);
-  SseClient resumed(gw.port(), "/orders", bearer(tokens[2], {{"Last-Event-ID", last_id}}));
+  SseClient resumed(gw.port(), "/orders", bearer(tokens[1], {{"Last-Event-ID", last_id}}));
   ASSERT_TRUE(is_event_stream(resumed)) << resumed.status();
   const std::vector<SseEvent> replayed = resumed.take(3, seconds(5));
   EXPECT_EQ(data_of(replayed), (std::vector<std::string>{"missed-1", "missed-2", "missed-3"}));
