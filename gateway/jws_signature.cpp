@@ -155,6 +155,12 @@ std::optional<JwsAlg> parse_jws_alg(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view jws_alg_name(JwsAlg alg) {
+  for (const AlgInfo& a : kAlgs)
+    if (a.alg == alg) return a.name;
+  return "?";
+}
+
 std::optional<std::string> base64url_decode(std::string_view text) {
   if (text.size() % 4 == 1) return std::nullopt;
   std::string out;
