@@ -49,6 +49,10 @@ TEST_F(Jwt, TimeClaimsAreEnforcedWithLeeway) {
   EXPECT_EQ(check(hs256(R"({"alg":"HS256"})", R"({"nbf":1800001000})")).error,
             "token not yet valid");
   EXPECT_EQ(check(hs256(R"({"alg":"HS256"})", R"({"exp":"soon"})")).error, "malformed exp");
+  // Beyond int64_t the conversion would be undefined behaviour.
+  EXPECT_EQ(check(hs256(R"({"alg":"HS256"})", R"({"exp":1e300})")).error, "malformed exp");
+  EXPECT_EQ(check(hs256(R"({"alg":"HS256"})", R"({"nbf":-9223372036854775808})")).error,
+            "malformed nbf");
 }
 
 TEST_F(Jwt, IssuerAndAudienceWhenConfigured) {
