@@ -3,28 +3,12 @@
 #include <gtest/gtest.h>
 #include <openssl/hmac.h>
 
+#include "jws_test_issuer.h"
+
 namespace ssegw {
 namespace {
 
-std::string b64url(const std::string& in) {
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const uint32_t v = static_cast<uint8_t>(in[i]) << 16 | static_cast<uint8_t>(in[i + 1]) << 8 |
-                       static_cast<uint8_t>(in[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out.push_back(kAlphabet[(v >> s) & 63]);
-  }
-  if (in.size() - i == 1) {
-    const uint32_t v = static_cast<uint8_t>(in[i]) << 16;
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-  } else if (in.size() - i == 2) {
-    const uint32_t v = static_cast<uint8_t>(in[i]) << 16 | static_cast<uint8_t>(in[i + 1]) << 8;
-    for (int s = 18; s >= 6; s -= 6) out.push_back(kAlphabet[(v >> s) & 63]);
-  }
-  return out;
-}
+using jws_test::b64url;
 
 std::string hs256(const std::string& header, const std::string& claims,
                   const std::string& secret = "s3cret") {
@@ -65,6 +49,10 @@ TEST_F(Jwt, TimeClaimsAreEnforcedWithLeeway) {
   EXPECT_EQ(check(hs256(R"({"alg":"HS256"})", R"({"nbf":1800001000})")).error,
             "token not yet valid");
   EXPECT_EQ(check(hs256(R"({"alg":"HS256"})", R"({"exp":"soon"})")).error, "malformed exp");
+  // Beyond int64_t the conversion would be undefined behaviour.
+  EXPECT_EQ(check(hs256(R"({"alg":"HS256"})", R"({"exp":1e300})")).error, "malformed exp");
+  EXPECT_EQ(check(hs256(R"({"alg":"HS256"})", R"({"nbf":-9223372036854775808})")).error,
+            "malformed nbf");
 }
 
 TEST_F(Jwt, IssuerAndAudienceWhenConfigured) {
