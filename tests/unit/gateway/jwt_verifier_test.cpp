@@ -1,7 +1,6 @@
 #include "gateway/jwt_verifier.h"
 
 #include <gtest/gtest.h>
-#include <openssl/hmac.h>
 
 #include "jws_test_issuer.h"
 
@@ -9,16 +8,7 @@ namespace ssegw {
 namespace {
 
 using jws_test::b64url;
-
-std::string hs256(const std::string& header, const std::string& claims,
-                  const std::string& secret = "s3cret") {
-  const std::string input = b64url(header) + "." + b64url(claims);
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &length);
-  return input + "." + b64url(std::string(reinterpret_cast<char*>(mac), length));
-}
+using jws_test::hs256;
 
 constexpr int64_t kNow = 1'800'000'000;
 
