@@ -83,9 +83,8 @@ bool token_equals(std::string_view given, const std::string& expected) {
 
 AccessDecision check_publish_token(const HttpRequest& request, const ChannelOptions& channel) {
   const std::string* header = request.header("authorization");
-  std::string_view given = header ? bearer_token(*header) : std::string_view();
-  if (given.empty()) return refuse(AccessRefusal::kNoToken, "publish token required");
-  if (!token_equals(given, channel.publish_token))
+  if (!header) return refuse(AccessRefusal::kNoToken, "publish token required");
+  if (!token_equals(bearer_token(*header), channel.publish_token))
     return refuse(AccessRefusal::kWrongSecret, "publish token not accepted");
   return {};
 }

@@ -86,10 +86,13 @@ std::vector<std::string_view> forwarded_for(const std::vector<std::string_view>&
 }
 
 // Every value of the header, in order: a proxy may add its own line rather than append.
+// A header that is there but empty is one unknown hop, not no header.
 std::vector<std::string_view> header_chain(const HttpRequest& request, std::string_view name) {
   std::vector<std::string_view> chain;
   for (const auto& [key, value] : request.headers) {
-    if (key == name) split_list(value, chain);
+    if (key != name) continue;
+    if (trim_ows(value).empty()) chain.push_back("unknown");
+    split_list(value, chain);
   }
   return chain;
 }

@@ -9,6 +9,8 @@
 #include <array>
 #include <utility>
 
+#include "openssl_handles.h"
+
 namespace ssegw {
 namespace {
 
@@ -155,6 +157,12 @@ std::optional<JwsAlg> parse_jws_alg(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view jws_alg_name(JwsAlg alg) {
+  for (const AlgInfo& a : kAlgs)
+    if (a.alg == alg) return a.name;
+  return "?";
+}
+
 std::optional<std::string> base64url_decode(std::string_view text) {
   if (text.size() % 4 == 1) return std::nullopt;
   std::string out;
@@ -195,6 +203,9 @@ std::optional<JwsKey> JwsKey::public_key(JwsAlg alg, EvpPkeyPtr key) {
 }
 
 bool JwsKey::verify(JwsAlg alg, std::string_view signing_input, std::string_view signature) const {
+  // A forged signature queues OpenSSL errors; left there, the worker's next SSL_get_error
+  // would read them and fail an unrelated TLS connection.
+  const OpenSslErrorScope errors;
   if (alg != alg_) return false;  // a key serves its own algorithm only
   if (is_hmac(alg_)) return key_ == nullptr && verify_hmac(alg_, secret_, signing_input, signature);
   return key_ != nullptr && verify_public(alg_, key_.get(), signing_input, signature);

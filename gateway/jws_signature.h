@@ -29,6 +29,8 @@ enum class JwsAlg {
 
 // "HS256" and so on; nullopt for "none" and anything unknown.
 std::optional<JwsAlg> parse_jws_alg(std::string_view name);
+// The name a JOSE header gives it, for messages.
+std::string_view jws_alg_name(JwsAlg alg);
 
 // base64url without padding (RFC 7515 section 2); nullopt for any other character or a
 // length no encoding has.

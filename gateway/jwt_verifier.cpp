@@ -85,7 +85,11 @@ JwtResult read_claims(const std::string& json, const JwtPolicy& policy, int64_t 
     if (field.value().get(value)) return fail("malformed claims");
     if (key == "exp" || key == "nbf") {
       double seconds = 0;
-      if (value.get_double().get(seconds)) return fail("malformed " + std::string(key));
+      // Converting a double outside int64_t is undefined, and near its ends adding the
+      // leeway overflows: 2^53 seconds (285 million years) is past any real token.
+      constexpr double kMaxSeconds = 9007199254740992.0;
+      if (value.get_double().get(seconds) || !(seconds >= -kMaxSeconds && seconds <= kMaxSeconds))
+        return fail("malformed " + std::string(key));
       const auto s = static_cast<int64_t>(seconds);
       if (key == "exp") claims.exp = s;
       if (key == "nbf" && now_s + policy.leeway_s < s) return fail("token not yet valid");

@@ -280,5 +280,109 @@ TEST(Config, MissingFileIsAnError) {
   }
 }
 
+constexpr const char* kAuth = R"(
+auth:
+  jwt:
+    keys:
+      - {alg: HS256, secret: "{{ JWT_SECRET }}", kid: h1}
+    issuer: https://auth.example.com
+    audience: sse-gateway
+    cookie: sid
+    query_param: access_token
+    leeway: 5s
+)";
+
+TEST(Config, AuthJwtAndChannelAccess) {
+  GatewayConfig c = load(std::string(kAuth) + R"(
+server:
+  trusted_proxies: [127.0.0.1/32, "10.0.0.0/8", "::1"]
+  limits: {connections_per_ip: 5, connect_rate_per_ip: 20}
+channels:
+  - {path: /orders, subscribe: jwt, publish: jwt}
+  - {path: /lan, publish: {from: [10.0.0.0/8, "fd00::/8"]}}
+  - {path: /both, publish: {token: t, from: [192.0.2.0/24]}}
+  - {path: /open, publish: true, subscribe: anonymous}
+)",
+                         {{"JWT_SECRET", "0123456789abcdef0123456789abcdef"}});
+  const AuthSettings& auth = c.server.auth;
+  ASSERT_TRUE(auth.jwt);
+  EXPECT_EQ(auth.jwt->keys.size(), 1u);
+  EXPECT_EQ(auth.jwt->keys[0].kid, "h1");
+  EXPECT_EQ(auth.jwt->issuer, "https://auth.example.com");
+  EXPECT_EQ(auth.jwt->audience, "sse-gateway");
+  EXPECT_EQ(auth.jwt->leeway_s, 5);
+  EXPECT_EQ(auth.cookie, "sid");
+  EXPECT_EQ(auth.query_param, "access_token");
+  EXPECT_EQ(c.server.trusted_proxies.size(), 3u);
+  EXPECT_EQ(c.server.limits.connections_per_ip, 5);
+  EXPECT_EQ(c.server.limits.connect_rate_per_ip, 20);
+  EXPECT_TRUE(c.channels[0].subscribe_jwt);
+  EXPECT_TRUE(c.channels[0].publish_jwt);
+  EXPECT_EQ(c.channels[1].publish_from.size(), 2u);
+  EXPECT_TRUE(c.channels[1].publish_token.empty());
+  EXPECT_EQ(c.channels[2].publish_token, "t");
+  EXPECT_TRUE(c.channels[3].publish);
+  EXPECT_FALSE(c.channels[3].subscribe_jwt);
+}
+
+TEST(Config, AuthDefaultsReadTheSseTokenCookieAndNoQuery) {
+  GatewayConfig c = load(R"(
+auth: {jwt: {keys: [{alg: HS512, secret: "0123456789abcdef0123456789abcdef"}]}})");
+  EXPECT_EQ(c.server.auth.cookie, "sse_token");
+  EXPECT_EQ(c.server.auth.query_param, "");
+  EXPECT_EQ(c.server.auth.jwt->leeway_s, 30);
+  EXPECT_FALSE(load("").server.auth.jwt);
+}
+
+TEST(Config, AuthErrorsNameTheKey) {
+  const std::string secret = "0123456789abcdef0123456789abcdef";
+  struct Case {
+    std::string yaml;
+    std::string key;
+    std::string text;
+  };
+  const Case cases[] = {
+      {"auth: {jwt: {keys: [{alg: HS999, secret: " + secret + "}]}}", "auth.jwt.keys[0].alg",
+       "unknown algorithm 'HS999'"},
+      {"auth: {jwt: {keys: [{alg: none, secret: " + secret + "}]}}", "auth.jwt.keys[0].alg",
+       "unknown algorithm 'none'"},
+      {"auth: {jwt: {keys: [{alg: HS256, secret: \"\"}]}}", "auth.jwt.keys[0].secret",
+       "at least 32 bytes"},
+      {"auth: {jwt: {keys: [{alg: HS256, secret: short}]}}", "auth.jwt.keys[0].secret",
+       "at least 32 bytes"},
+      {"auth: {jwt: {keys: [{alg: RS256}]}}", "auth.jwt.keys[0]",
+       "missing required key 'public_key_file'"},
+      {"auth: {jwt: {keys: [{alg: RS256, public_key_file: /nonexistent.pub}]}}",
+       "auth.jwt.keys[0].public_key_file", "/nonexistent.pub"},
+      {"auth: {jwt: {keys: [{alg: RS256, secret: " + secret + "}]}}", "auth.jwt.keys[0].secret",
+       "only HS keys"},
+      {"auth: {jwt: {keys: [{jwks_file: /nonexistent.json}]}}", "auth.jwt.keys[0].jwks_file",
+       "/nonexistent.json"},
+      {"auth: {jwt: {keys: []}}", "auth.jwt.keys", "at least one key"},
+      {"auth: {jwt: {keys: [{alg: HS256, secret: " + secret + "}], leeway: 2h}}", "auth.jwt.leeway",
+       "between"},
+      {"auth: {jwt: {keys: [{alg: HS256, secret: " + secret + "}], cookie: \"a b\"}}",
+       "auth.jwt.cookie", "not a valid name"},
+      {"auth: {jwt: {keys: [{alg: HS256, secret: " + secret + "}], colour: red}}", "auth.jwt",
+       "colour"},
+      {"channels: [{path: /a, subscribe: jwt}]", "channels[0].subscribe", "needs auth.jwt"},
+      {"channels: [{path: /a, publish: jwt}]", "channels[0].publish", "needs auth.jwt"},
+      {"channels: [{path: /a, subscribe: sometimes}]", "channels[0].subscribe",
+       "expected anonymous or jwt"},
+      {"channels: [{path: /a, publish: {from: [10.0.0.0/33]}}]", "channels[0].publish.from[0]",
+       "not an address or CIDR"},
+      {"channels: [{path: /a, publish: {}}]", "channels[0].publish", "needs token, from or both"},
+      {"server: {trusted_proxies: [nonsense]}", "server.trusted_proxies[0]", "nonsense"},
+      {"server: {limits: {connections_per_ip: -1}}", "server.limits.connections_per_ip", "range"},
+      {"server: {limits: {per_ip: 1}}", "server.limits", "per_ip"},
+  };
+  for (const Case& c : cases) {
+    const std::string err = error_of(c.yaml);
+    EXPECT_NE(err.find("gw.yaml:"), std::string::npos) << c.yaml << "\n" << err;
+    EXPECT_NE(err.find(c.key), std::string::npos) << c.yaml << "\n" << err;
+    EXPECT_NE(err.find(c.text), std::string::npos) << c.yaml << "\n" << err;
+  }
+}
+
 }  // namespace
 }  // namespace ssegw

@@ -2,8 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include "jws_test_issuer.h"
+
 namespace ssegw {
 namespace {
+
+using jws_test::b64url;
+using jws_test::hs256;
 
 struct FakeStatus : StatusSource {
   bool ready = true;
@@ -146,6 +151,62 @@ TEST_F(Routes, HealthReadyMetrics) {
   RouteAction m = route("GET /metrics HTTP/1.1\r\n\r\n");
   EXPECT_NE(wire(m).find("ssegw_x 1"), std::string::npos);
   EXPECT_EQ(status_of(route("POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n")), 405);
+}
+
+TEST_F(Routes, PublishTrueRefusesAClientThatIsNotLoopback) {
+  context_.client = ClientAddress{parse_ip_address("203.0.113.7"), true};
+  RouteAction a = route("POST /open HTTP/1.1\r\nContent-Length: 1\r\n\r\nx");
+  EXPECT_EQ(status_of(a), 403);
+  EXPECT_EQ(a.refusal, AccessRefusal::kPeerNotAllowed);
+  EXPECT_EQ(wire(a).find("WWW-Authenticate"), std::string::npos);
+}
+
+class JwtRoutes : public Routes {
+ protected:
+  JwtRoutes() {
+    auto policy = std::make_shared<JwtPolicy>();
+    policy->keys.push_back(JwtKey{"", JwsKey::secret(JwsAlg::kHS256, kSecret)});
+    server_.auth.jwt = policy;
+    ChannelOptions orders{"/orders"};
+    orders.subscribe_jwt = true;
+    dir_.apply({orders});
+  }
+  static constexpr const char* kSecret = "0123456789abcdef0123456789abcdef";
+};
+
+TEST_F(JwtRoutes, NoTokenIs401WithBearerChallengeReadableCrossOrigin) {
+  RouteAction a = route("GET /orders HTTP/1.1\r\nOrigin: https://app.example\r\n\r\n");
+  EXPECT_EQ(status_of(a), 401);
+  EXPECT_EQ(a.refusal, AccessRefusal::kNoToken);
+  const std::string w = wire(a);
+  EXPECT_NE(w.find("WWW-Authenticate: Bearer realm=\"sse-gateway\", error=\"invalid_token\", "
+                   "error_description=\"no token\"\r\n"),
+            std::string::npos)
+      << w;
+  EXPECT_NE(w.find("Access-Control-Allow-Origin: https://app.example"), std::string::npos);
+  EXPECT_NE(w.find("Access-Control-Expose-Headers: WWW-Authenticate"), std::string::npos);
+  // HEAD is a subscription's answer without the stream: the same rule.
+  EXPECT_EQ(status_of(route("HEAD /orders HTTP/1.1\r\n\r\n")), 401);
+  // A preflight carries no credentials and must still be answered.
+  EXPECT_EQ(status_of(route("OPTIONS /orders HTTP/1.1\r\nOrigin: https://app.example\r\n\r\n")),
+            204);
+}
+
+TEST_F(JwtRoutes, AGoodTokenSubscribesAndCarriesItsEnd) {
+  const std::string t =
+      hs256(R"({"alg":"HS256"})", R"({"exp":1700000100,"sse":{"subscribe":["/orders"]}})", kSecret);
+  RouteAction a = route("GET /orders HTTP/1.1\r\nAuthorization: Bearer " + t + "\r\n\r\n");
+  ASSERT_EQ(a.kind, RouteAction::Kind::kSubscribe);
+  EXPECT_EQ(a.ends_at_s, 1700000100 + 30);
+}
+
+TEST_F(JwtRoutes, AnUncoveredPathIs403InsufficientScope) {
+  const std::string t =
+      hs256(R"({"alg":"HS256"})", R"({"sse":{"subscribe":["/rooms/*"]}})", kSecret);
+  RouteAction a = route("GET /orders HTTP/1.1\r\nCookie: sse_token=" + t + "\r\n\r\n");
+  EXPECT_EQ(status_of(a), 403);
+  EXPECT_NE(wire(a).find("error=\"insufficient_scope\""), std::string::npos);
+  EXPECT_EQ(wire(a).find(t), std::string::npos);
 }
 
 TEST(PublishResponse, CarriesTheId) {

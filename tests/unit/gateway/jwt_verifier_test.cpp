@@ -1,40 +1,14 @@
 #include "gateway/jwt_verifier.h"
 
 #include <gtest/gtest.h>
-#include <openssl/hmac.h>
+
+#include "jws_test_issuer.h"
 
 namespace ssegw {
 namespace {
 
-std::string b64url(const std::string& in) {
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const uint32_t v = static_cast<uint8_t>(in[i]) << 16 | static_cast<uint8_t>(in[i + 1]) << 8 |
-                       static_cast<uint8_t>(in[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out.push_back(kAlphabet[(v >> s) & 63]);
-  }
-  if (in.size() - i == 1) {
-    const uint32_t v = static_cast<uint8_t>(in[i]) << 16;
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-  } else if (in.size() - i == 2) {
-    const uint32_t v = static_cast<uint8_t>(in[i]) << 16 | static_cast<uint8_t>(in[i + 1]) << 8;
-    for (int s = 18; s >= 6; s -= 6) out.push_back(kAlphabet[(v >> s) & 63]);
-  }
-  return out;
-}
-
-std::string hs256(const std::string& header, const std::string& claims,
-                  const std::string& secret = "s3cret") {
-  const std::string input = b64url(header) + "." + b64url(claims);
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &length);
-  return input + "." + b64url(std::string(reinterpret_cast<char*>(mac), length));
-}
+using jws_test::b64url;
+using jws_test::hs256;
 
 constexpr int64_t kNow = 1'800'000'000;
 
@@ -65,6 +39,10 @@ TEST_F(Jwt, TimeClaimsAreEnforcedWithLeeway) {
   EXPECT_EQ(check(hs256(R"({"alg":"HS256"})", R"({"nbf":1800001000})")).error,
             "token not yet valid");
   EXPECT_EQ(check(hs256(R"({"alg":"HS256"})", R"({"exp":"soon"})")).error, "malformed exp");
+  // Beyond int64_t the conversion would be undefined behaviour.
+  EXPECT_EQ(check(hs256(R"({"alg":"HS256"})", R"({"exp":1e300})")).error, "malformed exp");
+  EXPECT_EQ(check(hs256(R"({"alg":"HS256"})", R"({"nbf":-9223372036854775808})")).error,
+            "malformed nbf");
 }
 
 TEST_F(Jwt, IssuerAndAudienceWhenConfigured) {
