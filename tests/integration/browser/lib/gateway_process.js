@@ -141,4 +141,11 @@ class GatewayProcess {
   }
 }
 
-module.exports = { GatewayProcess };
+// A gateway for test t, stopped when t ends; it must then exit cleanly (see stopCleanly).
+async function startGateway(t, config, options) {
+  const gateway = await GatewayProcess.start(config, options);
+  t.after(() => gateway.stopCleanly());
+  return gateway;
+}
+
+module.exports = { GatewayProcess, startGateway };

@@ -11,8 +11,9 @@ const PAGE = `<!doctype html>
   window.received = [];
   window.opens = 0;
   window.errorStates = [];
-  window.subscribe = (url, eventTypes) => {
-    const source = new EventSource(url);
+  // init: EventSource's options, e.g. {withCredentials: true} to send cookies cross-origin.
+  window.subscribe = (url, eventTypes, init) => {
+    const source = new EventSource(url, init);
     const record = (event) => window.received.push({
       type: event.type, data: event.data, id: event.lastEventId, origin: event.origin });
     source.addEventListener('message', record);

@@ -1,35 +1,26 @@
 'use strict';
 // A real browser's EventSource against the real gateway: delivery, named events, CORS, and
 // reconnection with Last-Event-ID after its connection drops or the gateway restarts.
-const { test, before, after } = require('node:test');
+const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { execFile } = require('node:child_process');
 const net = require('node:net');
 
-const { launchChromium } = require('../lib/chromium');
-const { GatewayProcess } = require('../lib/gateway_process');
+const { useBrowserAndPageServer } = require('../lib/browser_fixture');
+const { startGateway } = require('../lib/gateway_process');
 const { DroppableProxy } = require('../lib/droppable_proxy');
-const { startPageServer } = require('../lib/page_server');
+const { receivedEvents, waitForReceived } = require('../lib/page_events');
 const { publish } = require('../lib/http_publish');
 const { metricValue } = require('../lib/gateway_metrics');
 const { AWKWARD_PAYLOADS, asDelivered } = require('../lib/awkward_payloads');
 const { waitUntil, sleep } = require('../lib/wait');
 
 const CHANNEL = '/events';
-let browser;
-let pageServer;
+const fixture = useBrowserAndPageServer();
 
-before(async () => {
-  browser = await launchChromium();
-  pageServer = await startPageServer();
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (pageServer) await pageServer.close();
-});
-
-function gatewayConfig({ retryMs = 200, corsOrigins = [pageServer.origin], server = {}, history = 1000 } = {}) {
+function gatewayConfig({
+  retryMs = 200, corsOrigins = [fixture.pageServer.origin], server = {}, history = 1000,
+} = {}) {
   return {
     server: { workers: 2, heartbeat: '15s', cors_origins: corsOrigins, ...server },
     channels: [{ path: CHANNEL, history, publish: true, retry: retryMs }],
@@ -38,34 +29,13 @@ function gatewayConfig({ retryMs = 200, corsOrigins = [pageServer.origin], serve
 
 // A fresh page (own context: no shared connections or cache) subscribed to `url`.
 async function subscribedPage(t, url, eventTypes = []) {
-  const context = await browser.newContext();
+  const context = await fixture.browser.newContext();
   t.after(() => context.close());
   const page = await context.newPage();
-  await page.goto(pageServer.origin + '/');
+  await page.goto(fixture.pageServer.origin + '/');
   await page.evaluate(([u, types]) => window.subscribe(u, types), [url, eventTypes]);
   await page.waitForFunction(() => window.opens >= 1, null, { timeout: 15000 });
   return page;
-}
-
-function received(page) {
-  return page.evaluate(() => window.received);
-}
-
-async function waitForReceived(page, count, timeout = 15000) {
-  try {
-    await page.waitForFunction((n) => window.received.length >= n, count, { timeout });
-  } catch (error) {
-    const got = await received(page);
-    throw new Error(`page received ${got.length} of ${count} events: ${JSON.stringify(got)}`,
-                    { cause: error });
-  }
-  return received(page);
-}
-
-async function startGateway(t, config, options) {
-  const gateway = await GatewayProcess.start(config, options);
-  t.after(() => gateway.stopCleanly());
-  return gateway;
 }
 
 async function publishAll(gateway, datas, options) {
@@ -88,7 +58,7 @@ test('EventSource receives published events and named event types, cross-origin'
 
   const got = await waitForReceived(page, sent.length);
   await sleep(100);  // anything extra (the unheard event) would show up now
-  const all = await received(page);
+  const all = await receivedEvents(page);
   assert.deepEqual(all.map(({ type, data, id }) => ({ type, data, id })), sent);
   for (const event of all) assert.equal(event.origin, gateway.origin);
   assert.equal(got.length, sent.length);
@@ -102,7 +72,7 @@ test('EventSource gets multi-line and awkward data exactly as the WHATWG parser 
 
   await waitForReceived(page, AWKWARD_PAYLOADS.length + 1);
   await sleep(100);
-  const got = await received(page);
+  const got = await receivedEvents(page);
   assert.equal(got.length, AWKWARD_PAYLOADS.length + 1);
   AWKWARD_PAYLOADS.forEach(([name, payload], i) => {
     assert.equal(got[i].type, 'message', name);
@@ -149,10 +119,10 @@ test('a page can read why the gateway refused its publish (CORS headers on error
   const config = gatewayConfig({ server: { max_body_bytes: 1024 } });
   config.channels.push({ path: '/secure', publish: { token: 'page-token' }, retry: 200 });
   const gateway = await startGateway(t, config);
-  const context = await browser.newContext();
+  const context = await fixture.browser.newContext();
   t.after(() => context.close());
   const page = await context.newPage();
-  await page.goto(pageServer.origin + '/');
+  await page.goto(fixture.pageServer.origin + '/');
   const auth = { Authorization: 'Bearer page-token' };
   assert.equal((await postFromPage(page, gateway.url('/secure'), 'no token')).status, 401);
   assert.equal((await postFromPage(page, gateway.url('/secure'), 'x', { Authorization: 'Bearer no' })).status, 403);
@@ -162,10 +132,10 @@ test('a page can read why the gateway refused its publish (CORS headers on error
 
 test('EventSource is refused by CORS when its page origin is not allowed', async (t) => {
   const gateway = await startGateway(t, gatewayConfig({ corsOrigins: ['http://app.example.invalid'] }));
-  const context = await browser.newContext();
+  const context = await fixture.browser.newContext();
   t.after(() => context.close());
   const page = await context.newPage();
-  await page.goto(pageServer.origin + '/');
+  await page.goto(fixture.pageServer.origin + '/');
   await page.evaluate((u) => window.subscribe(u, []), gateway.url(CHANNEL));
   // CORS failure is fatal for EventSource: error event and readyState CLOSED (2), no open.
   await page.waitForFunction(() => window.errorStates.includes(2), null, { timeout: 15000 });
@@ -196,7 +166,7 @@ test('after its connection drops, EventSource reconnects with Last-Event-ID and 
   const got = await waitForReceived(page, 10);
   await sleep(100);
 
-  assert.deepEqual((await received(page)).map((e) => e.data), [
+  assert.deepEqual((await receivedEvents(page)).map((e) => e.data), [
     'live-1', 'live-2', 'live-3', 'gap-1', 'gap-2', 'gap-3', 'gap-4', 'gap-5', 'after-1', 'after-2']);
   const gets = proxy.requestHeads.filter((head) => head.method === 'GET');
   assert.equal(gets.length, 2, `two GETs expected, saw ${JSON.stringify(proxy.requestHeads)}`);
@@ -222,7 +192,7 @@ test('events published continuously across repeated drops arrive exactly once, i
   }
   await waitForReceived(page, total, 30000);
   await sleep(200);
-  assert.deepEqual((await received(page)).map((e) => e.data), expected);
+  assert.deepEqual((await receivedEvents(page)).map((e) => e.data), expected);
   assert.ok(proxy.accepted >= 3, `the page reconnected (connections: ${proxy.accepted})`);
 });
 
@@ -262,7 +232,7 @@ test('when the gateway drops it as a slow subscriber, EventSource reconnects and
   await send('after');
   await waitForReceived(page, expected.length, 15000);
   await sleep(100);
-  const got = (await received(page)).map((e) => e.data);
+  const got = (await receivedEvents(page)).map((e) => e.data);
   assert.equal(got.length, expected.length, 'nothing lost, nothing twice');
   assert.ok(got.every((data, i) => data === expected[i]), 'in publish order');
   assert.ok((await page.evaluate(() => window.errorStates)).includes(0), 'the browser saw the drop');
@@ -292,7 +262,7 @@ test('when the gateway restarts on the same port, EventSource reconnects and get
   const got = await waitForReceived(page, 6);
   await sleep(100);
 
-  assert.deepEqual((await received(page)).map((e) => e.data),
+  assert.deepEqual((await receivedEvents(page)).map((e) => e.data),
                    ['old-1', 'old-2', 'new-1', 'new-2', 'new-3', 'new-4']);
   assert.deepEqual(got.slice(2, 5).map((e) => e.id), secondIds);
   assert.ok(secondIds.every((id) => !firstIds.includes(id)), 'ids are unique across restarts');
@@ -318,8 +288,8 @@ test('a SIGHUP reload that adds a channel keeps the open EventSource connected a
   await waitForReceived(page, 2);
   await waitForReceived(other, 1);
   await sleep(100);
-  assert.deepEqual((await received(page)).map((e) => e.data), ['before-reload', 'after-reload']);
-  assert.deepEqual((await received(other)).map((e) => e.data), ['on the new channel']);
+  assert.deepEqual((await receivedEvents(page)).map((e) => e.data), ['before-reload', 'after-reload']);
+  assert.deepEqual((await receivedEvents(other)).map((e) => e.data), ['on the new channel']);
   assert.equal(await page.evaluate(() => window.opens), 1, 'never reconnected');
   assert.deepEqual(await page.evaluate(() => window.errorStates), []);
 });
@@ -362,6 +332,6 @@ test('after the kernel aborts its TCP connection (ss -K), EventSource resumes wi
   await publishAll(gateway, ['c-1']);
   await waitForReceived(page, 6);
   await sleep(100);
-  assert.deepEqual((await received(page)).map((e) => e.data), ['a-1', 'a-2', 'b-1', 'b-2', 'b-3', 'c-1']);
+  assert.deepEqual((await receivedEvents(page)).map((e) => e.data), ['a-1', 'a-2', 'b-1', 'b-2', 'b-3', 'c-1']);
   assert.ok((await page.evaluate(() => window.errorStates)).includes(0));
 });
