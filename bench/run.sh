@@ -25,6 +25,8 @@ for ((i = 0; i < ${#ARGS[@]}; i++)); do
     SCENARIOS="${ARGS[$((i + 1))]}"
   fi
 done
+# shellcheck source=bench/cmake_build.sh
+source "$ROOT/bench/cmake_build.sh"
 wants() { [[ ",$SCENARIOS," == *",$1,"* ]]; }
 log() { echo "[bench] $*" >&2; }
 
@@ -79,11 +81,9 @@ build_mercure() {
 
 build_tools() {
   log "building sse-gateway, sse_load, sse_publish and sse_floor in $BUILD_DIR"
-  cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSSEGW_BUILD_TESTS=OFF \
-    >"$BUILD_DIR/cmake.log" 2>&1 || { tail -20 "$BUILD_DIR/cmake.log" >&2; exit 1; }
-  cmake --build "$BUILD_DIR" -j"$JOBS" --target sse_load sse_publish sse_floor >"$BUILD_DIR/build.log" 2>&1 ||
-    { tail -30 "$BUILD_DIR/build.log" >&2; exit 1; }
-  if ! cmake --build "$BUILD_DIR" -j"$JOBS" --target sse-gateway >>"$BUILD_DIR/build.log" 2>&1; then
+  configure_bench_build || exit 1
+  build_bench_targets sse_load sse_publish sse_floor || exit 1
+  if ! build_bench_targets sse-gateway; then
     log "sse-gateway did not build (see $BUILD_DIR/build.log); an older binary, if any, is used"
     log "and its version is marked as a stale build in the tables"
     export SSEGW_BENCH_STALE_GATEWAY=1

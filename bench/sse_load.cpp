@@ -193,6 +193,7 @@ void tally_subscription(const Subscription& sub, uint64_t ready_us, uint64_t fir
 
 // What the main thread learned while the workers ran.
 struct RunOutcome {
+  uint64_t start_us = 0;   // wall clock when the first subscription was due
   uint64_t ready_us = 0;   // wall clock when every subscription had opened or failed
   uint64_t final_seq = 0;  // the publisher's last acknowledged event, 0 if unknown
 };
@@ -201,6 +202,7 @@ struct RunOutcome {
 // the publisher is done and the streams have gone quiet, or at --duration whatever happens.
 RunOutcome supervise(const LoadOptions& options, LoadShared& shared) {
   RunOutcome out;
+  out.start_us = wall_clock_us() - (monotonic_us() - shared.start_mono_us);
   const auto deadline = shared.start_mono_us + static_cast<uint64_t>(options.duration_s * 1e6);
   const auto ramp_us = static_cast<uint64_t>(options.connections / options.connect_rate * 1e6);
   uint64_t stop_at = deadline;
@@ -273,7 +275,8 @@ std::string summary_json(const LoadOptions& options, const LoadCounters& total,
        << ",\"subs_with_loss\":" << loss.subs_with_loss
        << ",\"subs_with_duplicates\":" << loss.subs_with_duplicates << ",\"silent\":" << loss.silent
        << ",\"first_event_us\":" << total.first_event_us
-       << ",\"last_event_us\":" << total.last_event_us << ",\"ready_us\":" << outcome.ready_us
+       << ",\"last_event_us\":" << total.last_event_us << ",\"start_us\":" << outcome.start_us
+       << ",\"last_connect_us\":" << total.last_connect_us << ",\"ready_us\":" << outcome.ready_us
        << ",\"deliveries_per_s\":" << static_cast<uint64_t>(rate)
        << ",\"latency_us\":" << total.latency.percentiles_json()
        << ",\"hist\":" << total.latency.buckets_json() << ",\"per_second\":[";

@@ -3,12 +3,12 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 
 from . import certs, floor, report, servers
+from .machine import commit, machine, machine_state
 from .scenarios import SCENARIOS, run_scenario
 
 
@@ -79,38 +79,6 @@ def update_readme(results_md):
     _, tail = rest.split(END, 1)
     with open(path, "w") as f:
         f.write(head + BEGIN + "\n" + body.strip() + "\n" + END + tail)
-
-
-def machine():
-    cpu = "?"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    with open("/proc/meminfo") as f:
-        mem_kib = int(f.readline().split()[1])
-    return (f"{os.cpu_count()} cores ({cpu}), {mem_kib / 2**20:.0f} GiB RAM, Linux "
-            f"{platform.release()}; load clients, publisher and server share these cores")
-
-
-def commit():
-    """The commit measured, and whether the tree had changes on top of it."""
-    def git(*args):
-        out = subprocess.run(["git", "-C", BENCH_DIR, *args], capture_output=True, text=True)
-        return out.stdout.strip()
-    head = git("rev-parse", "--short", "HEAD") or "?"
-    # The results the runs write (bench/results, the README's tables) are not code changes.
-    dirty = git("status", "--porcelain", "--untracked-files=no", "--", ":(top)",
-                ":(exclude,top)bench/results", ":(exclude,top)bench/README.md")
-    return head + (" (with uncommitted changes)" if dirty else "")
-
-
-def machine_state():
-    """What else ran as the run began: load average and the busiest other processes."""
-    with open("/proc/loadavg") as f:
-        load = " ".join(f.read().split()[:3])
-    return f"load average {load} at the start"
 
 
 def measure_floor(ctx, number):

@@ -8,8 +8,8 @@ import os
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _ppid_map():
-    parents = {}
+def _all_stats():
+    """(pid, command name, the fields after it) of every process readable now."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -18,9 +18,12 @@ def _ppid_map():
                 stat = f.read()
         except OSError:
             continue
-        fields = stat[stat.rfind(")") + 2:].split()
-        parents[int(entry)] = int(fields[1])
-    return parents
+        name = stat[stat.find("(") + 1:stat.rfind(")")]
+        yield int(entry), name, stat[stat.rfind(")") + 2:].split()
+
+
+def _ppid_map():
+    return {pid: int(fields[1]) for pid, _, fields in _all_stats()}
 
 
 def tree_pids(root):
@@ -98,6 +101,25 @@ def machine_busy_seconds():
     # guest time is already counted in user time
     total = sum(fields[:8])
     return (total - idle) / CLOCK_TICKS, irq / CLOCK_TICKS
+
+
+def cpu_by_process():
+    """{pid: (command name, CPU seconds)} of every process readable now."""
+    return {pid: (name, (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
+            for pid, name, fields in _all_stats()}
+
+
+def listen_drops():
+    """SYNs and connections the kernel dropped because a listener's queue was full
+    (TcpExt ListenDrops, machine-wide, so read as a delta): a client sees them as a
+    connect that takes a SYN retransmission (1 s) longer."""
+    with open("/proc/net/netstat") as f:
+        lines = f.read().splitlines()
+    for names, values in zip(lines, lines[1:]):
+        if names.startswith("TcpExt:") and values.startswith("TcpExt:"):
+            table = dict(zip(names.split()[1:], values.split()[1:]))
+            return int(table.get("ListenDrops", 0))
+    return 0
 
 
 def self_cpu_seconds():

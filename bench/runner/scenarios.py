@@ -142,23 +142,42 @@ def tls_args(server):
 
 def start_loaders(ctx, server, subs, workdir, bound_s):
     loaders = []
-    for i, n in enumerate(loader_split(subs)):
-        ready = os.path.join(workdir, f"ready-{i}")
-        out = open(os.path.join(workdir, f"load-{i}.json"), "w")
-        err = open(os.path.join(workdir, f"load-{i}.err"), "w")
-        argv = [ctx.load_bin, "--url", server.sub_url(), "--connections", str(n),
-                "--rate", str(connect_rate(ctx, server) / len(loader_split(subs))),
-                "--duration", str(bound_s), "--grace", str(ctx.grace_s), "--grace-max", "15",
-                "--source-first", str(2 + 60 * i), "--source-count", "50",
-                "--ready-file", ready, "--done-file", os.path.join(workdir, "done"),
-                "--label", f"{server.name}-{i}"] + tls_args(server)
-        for h in server.sub_headers():
-            argv += ["--header", h]
-        proc = subprocess.Popen(argv, stdout=out, stderr=err)
-        out.close()
-        err.close()
-        loaders.append((proc, ready, out.name, err.name))
+    try:
+        for i, n in enumerate(loader_split(subs)):
+            ready = os.path.join(workdir, f"ready-{i}")
+            out = open(os.path.join(workdir, f"load-{i}.json"), "w")
+            err = open(os.path.join(workdir, f"load-{i}.err"), "w")
+            argv = [ctx.load_bin, "--url", server.sub_url(), "--connections", str(n),
+                    "--rate", str(connect_rate(ctx, server) / len(loader_split(subs))),
+                    "--duration", str(bound_s), "--grace", str(ctx.grace_s), "--grace-max", "15",
+                    "--source-first", str(2 + 60 * i), "--source-count", "50",
+                    "--ready-file", ready, "--done-file", os.path.join(workdir, "done"),
+                    "--label", f"{server.name}-{i}"] + tls_args(server)
+            for h in server.sub_headers():
+                argv += ["--header", h]
+            loaders.append((subprocess.Popen(argv, stdout=out, stderr=err), ready, out.name,
+                            err.name))
+            out.close()
+            err.close()
+    except BaseException:
+        # Stopped half-way (a signal ends the runner): the caller never sees these.
+        for proc, _, _, _ in loaders:
+            stop_process(proc)
+        raise
     return loaders
+
+
+def finish_loaders(ctx, loaders, done_file):
+    """Ends the load clients' run: the publisher's summary if it wrote one, else one that
+    says no event came (an idle window, or a publisher that died); then waits for each."""
+    if not os.path.exists(done_file):
+        with open(done_file, "w") as f:
+            f.write('{"last_seq":0}\n')
+    for proc, _, _, _ in loaders:
+        try:
+            proc.wait(timeout=ctx.grace_s + 30)
+        except subprocess.TimeoutExpired:
+            stop_process(proc)
 
 
 def measure(ctx, spec, subs, server, workdir, result):
@@ -172,7 +191,7 @@ def measure(ctx, spec, subs, server, workdir, result):
     bound_s = ramp_s + 30 + window_s + ctx.grace_s + 15
     done_file = os.path.join(workdir, "done")
     loaders = start_loaders(ctx, server, subs, workdir, bound_s)
-    curls = None
+    curls = publisher = None
     try:
         all_ready = sampler.wait_until(lambda: all(os.path.exists(r) for _, r, _, _ in loaders),
                                        ramp_s + 30)
@@ -199,17 +218,11 @@ def measure(ctx, spec, subs, server, workdir, result):
         loaders_after = [proc_stats.sample([pid]).cpu_s for pid in loader_pids]
         machine_after = proc_stats.machine_busy_seconds()
         runner_after = proc_stats.self_cpu_seconds()
-        if not os.path.exists(done_file):  # idle scenario, or the publisher died
-            with open(done_file, "w") as f:
-                f.write('{"last_seq":0}\n')
-        for proc, _, _, _ in loaders:
-            try:
-                proc.wait(timeout=ctx.grace_s + 30)
-            except subprocess.TimeoutExpired:
-                stop_process(proc)
+        finish_loaders(ctx, loaders, done_file)
         # Until the last delivery: a server that is behind works on after the window.
         drained = sampler.sample()
     finally:
+        stop_process(publisher)
         for proc, _, _, _ in loaders:
             stop_process(proc)
         if curls:

@@ -182,14 +182,20 @@ class Gateway(Server):
                 f"key_file: {c.key}}}, http2: true}}\n"
                 "  http2: {max_concurrent_streams: 256}\n")
 
+    def auth_config(self):
+        """The top-level auth: section; none, so every channel is anonymous."""
+        return ""
+
+    def channels_config(self):
+        return f"  - {{path: /{CHANNEL}, history: 1000, publish: true}}\n"
+
     def launch(self):
         config = self.write("gateway.yaml", f"""server:
 {self.listen_config()}  workers: 2
   heartbeat: {self.ctx.heartbeat_s}s
   max_connections: 20000
-channels:
-  - {{path: /{CHANNEL}, history: 1000, publish: true}}
-""")
+{self.auth_config()}channels:
+{self.channels_config()}""")
         # --listen would replace every configured listener, the TLS one too.
         override = [] if self.tls else ["--listen", f"127.0.0.1:{self.port}"]
         self.spawn([self.ctx.gateway_bin, "--config", config, *override])
