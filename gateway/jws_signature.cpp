@@ -140,14 +140,18 @@ bool verify_public(JwsAlg alg, EVP_PKEY* key, std::string_view input, std::strin
                           input.size()) == 1;
 }
 
-int base64url_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-') return 62;
-  if (c == '_') return 63;
-  return -1;
+// One lookup per character: with a chain of range tests, decoding took a fifth of an HS256
+// token's check (bench/micro/jwt_verify_bench under perf).
+constexpr std::array<int8_t, 256> make_base64url_table() {
+  std::array<int8_t, 256> table{};
+  for (int8_t& v : table) v = -1;
+  constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  for (size_t i = 0; i < kAlphabet.size(); ++i)
+    table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int8_t>(i);
+  return table;
 }
+constexpr std::array<int8_t, 256> kBase64url = make_base64url_table();
 
 }  // namespace
 
@@ -165,18 +169,18 @@ std::string_view jws_alg_name(JwsAlg alg) {
 
 std::optional<std::string> base64url_decode(std::string_view text) {
   if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
+  std::string out(text.size() / 4 * 3, '\0');
+  char* next = out.data();
   uint32_t bits = 0;
   int count = 0;
   for (char c : text) {
-    const int v = base64url_value(c);
+    const int v = kBase64url[static_cast<unsigned char>(c)];
     if (v < 0) return std::nullopt;
     bits = bits << 6 | static_cast<uint32_t>(v);
     if (++count == 4) {
-      out.push_back(static_cast<char>(bits >> 16));
-      out.push_back(static_cast<char>(bits >> 8));
-      out.push_back(static_cast<char>(bits));
+      *next++ = static_cast<char>(bits >> 16);
+      *next++ = static_cast<char>(bits >> 8);
+      *next++ = static_cast<char>(bits);
       bits = 0;
       count = 0;
     }
