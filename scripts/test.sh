@@ -2,11 +2,11 @@
 # The whole test suite: installs dependencies, builds, runs every test (starting a real Kafka
 # broker and a real Mosquitto broker through CTest fixtures), then the hardening stages:
 # ThreadSanitizer over unit+core+sse, ASan+UBSan over unit and the integration suites
-# (core, sse, kafka, mqtt, tls), and every fuzz target for 45 s. Each stage runs even when an earlier one failed; the exit status is
+# (core, sse, kafka, mqtt, tls, auth), and every fuzz target for 40 s. Each stage runs even when an earlier one failed; the exit status is
 # non-zero if any failed, and a closing table gives each stage's result, time and ctest tail.
 #   SSEGW_SKIP_SANITIZERS=1  skip the TSan and ASan stages
-#   SSEGW_SKIP_FUZZ=1        skip the fuzz stage (SSEGW_FUZZ_SECONDS sets its length, default 45)
-#   SSEGW_ASAN_LABELS        ctest labels for ASan (default unit|core|sse|kafka|mqtt|tls)
+#   SSEGW_SKIP_FUZZ=1        skip the fuzz stage (SSEGW_FUZZ_SECONDS sets its length, default 40)
+#   SSEGW_ASAN_LABELS        ctest labels for ASan (default unit|core|sse|kafka|mqtt|tls|auth)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -38,11 +38,11 @@ run_stage main ctest_main
 
 if [ "${SSEGW_SKIP_SANITIZERS:-0}" != 1 ]; then
   run_stage tsan bash scripts/sanitize.sh thread 'unit|core|sse'
-  run_stage asan bash scripts/sanitize.sh address "${SSEGW_ASAN_LABELS:-unit|core|sse|kafka|mqtt|tls}"
+  run_stage asan bash scripts/sanitize.sh address "${SSEGW_ASAN_LABELS:-unit|core|sse|kafka|mqtt|tls|auth}"
 fi
 if [ "${SSEGW_SKIP_FUZZ:-0}" != 1 ]; then
-  # 45 s per target keeps the whole run under 30 minutes with eight targets.
-  SSEGW_FUZZ_SECONDS=${SSEGW_FUZZ_SECONDS:-45} run_stage fuzz bash scripts/fuzz.sh
+  # 40 s per target keeps the whole run under 30 minutes with nine targets.
+  SSEGW_FUZZ_SECONDS=${SSEGW_FUZZ_SECONDS:-40} run_stage fuzz bash scripts/fuzz.sh
 fi
 
 echo "=== stages"
