@@ -191,7 +191,9 @@ std::string auth_config(const AuthConfig& c) {
   std::string yaml =
       "server:\n"
       "  listen: 127.0.0.1:0\n"
-      "  workers: 2\n"
+      "  workers: " +
+      std::to_string(c.workers) +
+      "\n"
       "  log_level: debug\n"
       "  trusted_proxies: " +
       c.trusted_proxies +

@@ -73,6 +73,7 @@ struct AuthConfig {
   std::string query_param;  // empty: not configured (off)
   std::string cookie;       // empty: not configured (the default, sse_token)
   std::string trusted_proxies = "[127.0.0.1/32]";
+  int workers = 2;  // 1 puts every connection on the same worker, for the fairness test
   int connections_per_ip = 0;
   int connect_rate_per_ip = 0;
   std::string orders_publish = "jwt";
