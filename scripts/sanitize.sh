@@ -40,6 +40,7 @@ targets=()
 [[ kafka =~ ^($labels)$ ]] && targets+=(kafka_bridges_test kafka_gateway_test sse-gateway)
 [[ mqtt =~ ^($labels)$ ]] && targets+=(mqtt_integration_tests sse-gateway)
 [[ tls =~ ^($labels)$ ]] && targets+=(tls_integration_tests sse-gateway)
+[[ auth =~ ^($labels)$ ]] && targets+=(auth_integration_tests sse-gateway)
 if [ ${#targets[@]} -eq 0 ]; then
   echo "scripts/sanitize.sh: no suite matches '$labels'" >&2
   exit 2
