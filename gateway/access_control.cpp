@@ -145,6 +145,23 @@ AccessDecision check_subscribe(const HttpRequest& request, const ChannelOptions&
   return check.decision;
 }
 
+SubscribeGrant::SubscribeGrant(const HttpRequest& request, const AuthSettings& auth, int64_t now_s)
+    : keys_(auth.jwt != nullptr) {
+  if (!keys_) return;
+  TokenCheck check = verify_request_token(request, auth, now_s);
+  token_ = std::move(check.decision);
+  if (token_.allowed()) patterns_ = std::move(check.claims.subscribe);
+}
+
+AccessDecision SubscribeGrant::check(const ChannelOptions& channel) const {
+  if (!channel.subscribe_jwt) return {};
+  if (!keys_) return refuse(AccessRefusal::kInvalidToken, "no keys configured");
+  if (!token_.allowed()) return token_;
+  if (!covered(patterns_, channel.path))
+    return refuse(AccessRefusal::kNotCovered, "token does not cover " + channel.path);
+  return token_;
+}
+
 AccessDecision check_publish(const HttpRequest& request, const ChannelOptions& channel,
                              const AuthSettings& auth, const ClientAddress& client, int64_t now_s) {
   if (channel.publish_jwt) {

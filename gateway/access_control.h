@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "auth_config.h"
 #include "channel.h"
@@ -43,6 +44,22 @@ std::string find_token(const HttpRequest& request, const AuthSettings& auth);
 
 AccessDecision check_subscribe(const HttpRequest& request, const ChannelOptions& channel,
                                const AuthSettings& auth, int64_t now_s);
+// The subscribe rights of one request that names several channels (a multiplexed
+// subscription): its token is verified once, here, and each channel's rule is then checked
+// against the claims, now or later (a pattern takes channels made after it started).
+class SubscribeGrant {
+ public:
+  SubscribeGrant(const HttpRequest& request, const AuthSettings& auth, int64_t now_s);
+  AccessDecision check(const ChannelOptions& channel) const;
+  // When the token stops being accepted, if it came and is good.
+  std::optional<int64_t> ends_at_s() const { return token_.ends_at_s; }
+
+ private:
+  AccessDecision token_;  // the verdict on the token (kNoToken when none came)
+  std::vector<std::string> patterns_;
+  bool keys_ = false;  // auth.jwt was configured
+};
+
 AccessDecision check_publish(const HttpRequest& request, const ChannelOptions& channel,
                              const AuthSettings& auth, const ClientAddress& client, int64_t now_s);
 

@@ -75,6 +75,16 @@ ReplayPlan Channel::plan_replay(std::string_view last_event_id) {
   return plan;
 }
 
+ReplayPlan Channel::plan_replay_all() {
+  std::lock_guard lock(mu_);
+  history_.expire(wall_ms());
+  ReplayPlan plan;
+  plan.last_seq = seq_;
+  plan.newest_id = newest_id_;
+  plan.frames = history_.replay_after(0);
+  return plan;
+}
+
 void Channel::add_tap(ChannelTap* tap) {
   std::lock_guard lock(mu_);
   taps_.push_back(tap);

@@ -33,6 +33,11 @@ struct ChannelOptions {
   bool publish_jwt = false;           // a JWT whose sse.publish covers the path
   bool subscribe_jwt = false;         // a JWT whose sse.subscribe covers the path
   int64_t retry_ms = 3000;            // 'retry:' sent on connect; 0: none
+  // A channel made on demand from a template ("/rooms/{room}"): the template's path, which
+  // /metrics labels it by. Empty for a configured channel.
+  std::string template_path;
+  size_t max_channels = 10000;    // templates: channels it may have at once; then 429
+  int64_t idle_ttl_ms = 600'000;  // templates: no subscriber, no publish this long: removed
   bool operator==(const ChannelOptions&) const = default;
 };
 
@@ -120,6 +125,9 @@ class Channel : public std::enable_shared_from_this<Channel> {
   // Frames after last_event_id (everything retained if it is not held) plus the seq the
   // caller's live stream starts after. Empty id: nothing to replay.
   ReplayPlan plan_replay(std::string_view last_event_id);
+  // Every retained frame: for a channel that a resuming subscription's id does not mention
+  // (made after it), so all the channel has is new to the subscriber.
+  ReplayPlan plan_replay_all();
 
   void add_tap(ChannelTap* tap);
   void remove_tap(ChannelTap* tap);

@@ -126,25 +126,29 @@ std::optional<std::string_view> CompositeId::find(std::string_view key) const {
   return it->second;
 }
 
-std::string CompositeId::encode() const {
-  std::string out = "m1";
-  for (const auto& [key, value] : entries_) {
-    out.push_back('!');
-    out += key;
-    if (std::optional<uint64_t> decimal = parse_decimal(value)) {
-      out.push_back('n');
-      out += base64_digits(*decimal);
-    } else if (fits_in_entry(value)) {
-      out.push_back('s');
-      out += value;
-    }
+std::string CompositeId::encode_entry(std::string_view key, std::string_view id) {
+  std::string out;
+  if (id.empty()) return out;
+  out.push_back('!');
+  out += key;
+  if (std::optional<uint64_t> decimal = parse_decimal(id)) {
+    out.push_back('n');
+    out += base64_digits(*decimal);
+  } else if (fits_in_entry(id)) {
+    out.push_back('s');
+    out += id;
+  } else {
     // An id that cannot travel (a channel never issues one: ids are checked free of CR, LF
     // and NUL, and our own are decimal or Kafka positions) leaves its channel unmentioned,
     // which resumes it from the start of its history rather than from a wrong place.
-    else {
-      out.resize(out.size() - 1 - key.size());
-    }
+    out.clear();
   }
+  return out;
+}
+
+std::string CompositeId::encode() const {
+  std::string out = "m1";
+  for (const auto& [key, value] : entries_) out += encode_entry(key, value);
   return out;
 }
 

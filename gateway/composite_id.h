@@ -36,6 +36,9 @@ class CompositeId {
   std::optional<std::string_view> find(std::string_view key) const;
   size_t size() const { return entries_.size(); }
   std::string encode() const;
+  // One entry as encode() writes it ("!" key value), or empty for an id that cannot travel.
+  // A stream keeps each channel's entry and joins them per event (multiplexed_stream.h).
+  static std::string encode_entry(std::string_view key, std::string_view id);
 
  private:
   std::vector<std::pair<std::string, std::string>> entries_;  // key -> id, sorted by key

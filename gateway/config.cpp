@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "channel_template.h"
 #include "tls_context.h"
 
 namespace ssegw {
@@ -124,7 +125,7 @@ ServerConfig parse_server(const ConfigNode& node, const ListenResolver& resolve)
   node.only_keys({"listen", "workers", "headers", "heartbeat", "max_connections", "cors_origins",
                   "cors_credentials", "max_body_bytes", "subscriber_queue_bytes",
                   "shutdown_timeout", "request_timeout", "log_level", "io_uring", "http2",
-                  "trusted_proxies", "limits"});
+                  "trusted_proxies", "limits", "subscribe_path", "max_channels_per_subscription"});
   ServerConfig server;
   if (auto listen = node.get("listen")) {
     server.listen.clear();
@@ -163,6 +164,15 @@ ServerConfig parse_server(const ConfigNode& node, const ListenResolver& resolve)
   if (auto proxies = node.get("trusted_proxies"))
     server.trusted_proxies = parse_ip_ranges(*proxies);
   if (auto limits = node.get("limits")) server.limits = parse_limits(*limits);
+  server.subscribe_path = node.str_or("subscribe_path", server.subscribe_path);
+  if (!server.subscribe_path.empty() &&
+      (server.subscribe_path[0] != '/' ||
+       server.subscribe_path.find_first_of("?#{}* \r\n") != std::string::npos)) {
+    node["subscribe_path"].fail("expected a path starting with '/' (no ?, #, {, }, * or spaces)");
+  }
+  server.max_channels_per_subscription = static_cast<size_t>(
+      node.int_or("max_channels_per_subscription",
+                  static_cast<int64_t>(server.max_channels_per_subscription), 1, 1000));
   server.log_level = node.str_or("log_level", server.log_level);
   if (server.log_level != "debug" && server.log_level != "info" && server.log_level != "warn" &&
       server.log_level != "error") {
@@ -227,9 +237,26 @@ std::string check_path(const ConfigNode& node) {
 }
 
 void parse_channel(const ConfigNode& node, const BridgeCatalog& catalog, GatewayConfig& config) {
-  node.only_keys({"path", "history", "publish", "subscribe", "retry", "backbone"});
+  node.only_keys(
+      {"path", "history", "publish", "subscribe", "retry", "backbone", "max_channels", "idle_ttl"});
   ChannelOptions channel;
   channel.path = check_path(node["path"]);
+  if (channel.path == config.server.subscribe_path)
+    node["path"].fail("'" + channel.path + "' is the server's subscribe_path");
+  if (channel.path.find('{') != std::string::npos) {
+    std::string why;
+    if (!ChannelTemplate::parse(channel.path, &why)) node["path"].fail(why);
+    channel.template_path = channel.path;
+    channel.max_channels = static_cast<size_t>(
+        node.int_or("max_channels", static_cast<int64_t>(channel.max_channels), 1, 10'000'000));
+    channel.idle_ttl_ms = node.duration_or("idle_ttl", channel.idle_ttl_ms);
+    if (channel.idle_ttl_ms <= 0) node["idle_ttl"].fail("must be positive");
+    if (node.get("backbone")) node["backbone"].fail("a template channel cannot have a backbone");
+  } else {
+    for (const char* key : {"max_channels", "idle_ttl"}) {
+      if (node.get(key)) node[key].fail("only a template path ({name} segments) takes this key");
+    }
+  }
   const AuthSettings& auth = config.server.auth;
   if (auto history = node.get("history")) parse_history(*history, channel);
   if (auto publish = node.get("publish")) parse_publish(*publish, channel, auth);

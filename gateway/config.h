@@ -83,6 +83,9 @@ struct ServerConfig {
   std::vector<IpRange> trusted_proxies;
   IpLimits limits;
   AuthSettings auth;
+  // One stream for several channels: GET subscribe_path?channel=A&channel=B ("" turns it off).
+  std::string subscribe_path = "/subscribe";
+  size_t max_channels_per_subscription = 100;
 };
 
 struct GatewayConfig {

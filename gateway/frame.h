@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "event.h"
@@ -17,7 +18,8 @@ class Frame {
       : seq_(seq),
         event_(std::move(event)),
         bytes_(std::move(bytes)),
-        published_ms_(published_ms) {}
+        published_ms_(published_ms),
+        tail_offset_(bytes_.starts_with("id: ") ? bytes_.find('\n') + 1 : 0) {}
   Frame(const Frame&) = delete;
   Frame& operator=(const Frame&) = delete;
 
@@ -25,6 +27,13 @@ class Frame {
   const Event& event() const { return event_; }
   const std::string& id() const { return event_.id; }
   const std::string& bytes() const { return bytes_; }
+  // The frame without its id line: a multiplexed stream writes its own id line in front
+  // (multiplexed_stream.h), and shares the rest with every other subscriber.
+  std::string_view tail() const { return std::string_view(bytes_).substr(tail_offset_); }
+  // The same event without its id, its data wrapped as {"channel", "type", "data"} for a
+  // stream that asked for envelope=json. Made by the first such stream, on any worker, and
+  // kept with the frame so that all the others share it.
+  std::string_view envelope_tail(std::string_view channel_path) const;
   int64_t published_ms() const { return published_ms_; }
 
   void retain() const { refs_.fetch_add(1, std::memory_order_relaxed); }
@@ -33,11 +42,13 @@ class Frame {
   }
 
  private:
-  ~Frame() = default;
+  ~Frame() { delete envelope_.load(std::memory_order_relaxed); }
   const uint64_t seq_;
   const Event event_;
   const std::string bytes_;
   const int64_t published_ms_;
+  const size_t tail_offset_;
+  mutable std::atomic<const std::string*> envelope_{nullptr};
   mutable std::atomic<uint32_t> refs_{1};
 };
 

@@ -87,6 +87,9 @@ Gateway::Gateway(GatewayConfig config, BridgeCatalog catalog, EnvLookup env, Gat
   }
   channels_ = std::make_unique<ChannelDirectory>(options_.id_base, targets);
   channels_->apply(config_.channels);
+  channels_->set_on_created([this](const std::shared_ptr<Channel>& channel) {
+    for (auto& worker : workers_) worker->channel_added(channel);
+  });
   for (auto& worker : workers_) {
     worker->attach(*channels_);
     if (worker != workers_.back()) worker->set_publish_worker(workers_.back().get());
@@ -311,6 +314,13 @@ void Gateway::reload() {
                    " channels");
 }
 
+void Gateway::sweep_idle_channels() {
+  for (auto& idle : channels_->sweep_idle(wall_ms())) {
+    log_debug("idle channel removed", {{"path", idle->path()}});
+    for (auto& worker : workers_) worker->drop_channel(idle);
+  }
+}
+
 void Gateway::begin_shutdown() {
   if (stopping_) return;
   stopping_ = true;
@@ -333,6 +343,13 @@ void Gateway::arm_signals() {
     signal_events_.emplace_back(evsignal_new(base_.get(), sig, on_signal, this));
     event_add(signal_events_.back().get(), nullptr);
   }
+  // Template channels that went idle are removed once a second.
+  sweep_ev_.reset(event_new(
+      base_.get(), -1, EV_PERSIST,
+      [](evutil_socket_t, short, void* arg) { static_cast<Gateway*>(arg)->sweep_idle_channels(); },
+      this));
+  const timeval second = to_timeval(1000);
+  event_add(sweep_ev_.get(), &second);
   if (auto interval = notifier_.watchdog_interval_ms()) {
     watchdog_ev_.reset(event_new(
         base_.get(), -1, EV_PERSIST,

@@ -61,6 +61,7 @@ class Gateway final : public StatusSource {
   void stop_all_bridges();
   void reload();
   void begin_shutdown();
+  void sweep_idle_channels();
   void accept(evutil_socket_t fd, const Listener& listener);
   void pause_accepting(int error);
   void arm_signals();
@@ -81,6 +82,7 @@ class Gateway final : public StatusSource {
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::vector<EventPtr> signal_events_;
   EventPtr watchdog_ev_;
+  EventPtr sweep_ev_;
   EventPtr accept_resume_ev_;
   std::optional<int64_t> accept_error_logged_ms_;
   uint64_t accept_errors_unlogged_ = 0;

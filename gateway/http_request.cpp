@@ -198,6 +198,22 @@ std::optional<std::string> HttpRequest::query_param(std::string_view name) const
   return std::nullopt;
 }
 
+std::vector<std::string> HttpRequest::query_params(std::string_view name, size_t max) const {
+  std::vector<std::string> values;
+  std::string_view rest = query;
+  while (!rest.empty() && values.size() <= max) {
+    size_t amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    size_t eq = pair.find('=');
+    if (percent_decode(pair.substr(0, eq)) == name)
+      values.push_back(eq == std::string_view::npos ? std::string()
+                                                    : percent_decode(pair.substr(eq + 1)));
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return values;
+}
+
 std::string percent_decode(std::string_view text) {
   std::string out;
   out.reserve(text.size());

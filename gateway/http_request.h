@@ -22,6 +22,9 @@ struct HttpRequest {
   bool keep_alive() const;
   // The decoded value of a query parameter, if present.
   std::optional<std::string> query_param(std::string_view name) const;
+  // Every decoded value of a parameter that may repeat (?channel=a&channel=b), in order;
+  // at most `max` + 1, so a caller can refuse "more than max" without decoding them all.
+  std::vector<std::string> query_params(std::string_view name, size_t max) const;
 };
 
 enum class ParseStatus { kIncomplete, kComplete, kError };

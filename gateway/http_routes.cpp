@@ -1,5 +1,8 @@
 #include "http_routes.h"
 
+#include <algorithm>
+
+#include "channel_pattern.h"
 #include "sse_framer.h"
 
 namespace ssegw {
@@ -68,6 +71,28 @@ RouteAction refuse_access(const AccessDecision& decision, HeaderList cors, bool 
   return action;
 }
 
+// The Last-Event-ID header, else the lastEventId query parameter (for clients that cannot
+// set headers on a first connection).
+std::string last_event_id_of(const HttpRequest& request) {
+  if (const std::string* id = request.header("last-event-id")) return *id;
+  return request.query_param("lastEventId").value_or("");
+}
+
+// ?events=a,b: false when it is present and not a usable list.
+bool read_event_filter(const HttpRequest& request, RouteAction& action) {
+  std::optional<std::string> list = request.query_param("events");
+  if (!list) return true;
+  std::optional<EventTypeFilter> filter = EventTypeFilter::parse(*list);
+  if (!filter) return false;
+  action.events = std::make_shared<const EventTypeFilter>(std::move(*filter));
+  return true;
+}
+
+RouteAction bad_event_filter(HeaderList cors, bool keep_alive) {
+  return respond(400, std::move(cors), "events: a comma-separated list of at most 64 event types\n",
+                 keep_alive);
+}
+
 RouteAction route_publish(const HttpRequest& request, const std::shared_ptr<Channel>& channel,
                           const ChannelOptions& options, const ServerConfig& server,
                           const RequestContext& context, HeaderList cors, bool keep_alive) {
@@ -124,11 +149,8 @@ RouteAction route_channel(const HttpRequest& request, const std::shared_ptr<Chan
     action.ends_at_s = access.ends_at_s;
     action.headers = server.headers;
     action.headers.insert(action.headers.end(), cors.begin(), cors.end());
-    if (const std::string* id = request.header("last-event-id")) {
-      action.last_event_id = *id;
-    } else if (auto id_param = request.query_param("lastEventId")) {
-      action.last_event_id = *id_param;
-    }
+    action.last_event_id = last_event_id_of(request);
+    if (!read_event_filter(request, action)) return bad_event_filter(std::move(cors), keep_alive);
     return action;
   }
   if (request.method == "POST" && options.publish) {
@@ -136,6 +158,135 @@ RouteAction route_channel(const HttpRequest& request, const std::shared_ptr<Chan
   }
   return respond(405, with({{"Allow", allow_for(options)}}, cors), "method not allowed\n",
                  keep_alive);
+}
+
+RouteAction too_many_channels(const ChannelOptions& options, HeaderList cors, bool keep_alive) {
+  return respond(429, with({{"Retry-After", "60"}}, cors),
+                 "template " + options.template_path + " has max_channels channels already\n",
+                 keep_alive);
+}
+
+// A path no channel has yet: one of a template's, made now for a subscribe or publish that
+// its rules let through (a refused request makes nothing). Other methods are answered from
+// the template's options by a stand-in that is never published to.
+RouteAction route_template(const HttpRequest& request, ChannelOptions options,
+                           const ServerConfig& server, ChannelDirectory& channels,
+                           const RequestContext& context, bool keep_alive) {
+  const bool get = request.method == "GET";
+  const bool post = request.method == "POST" && options.publish;
+  if (get || post) {
+    AccessDecision access =
+        get ? check_subscribe(request, options, server.auth, context.now_s)
+            : check_publish(request, options, server.auth, context.client, context.now_s);
+    if (!access.allowed()) return refuse_access(access, cors_headers(request, server), keep_alive);
+    bool full = false;
+    std::shared_ptr<Channel> channel = channels.find_or_make(options.path, &full);
+    if (full) return too_many_channels(options, cors_headers(request, server), keep_alive);
+    if (channel) return route_channel(request, channel, server, context, keep_alive);
+  }
+  auto stand_in = std::make_shared<Channel>(std::move(options), 0, std::vector<FanoutTarget*>{});
+  return route_channel(request, stand_in, server, context, keep_alive);
+}
+
+// One named channel of a multiplexed subscription: a channel, or one a template makes.
+// Adds it to `into` or returns the answer that refuses the whole request.
+std::optional<RouteAction> add_named_channel(const std::string& path, const SubscribeGrant& grant,
+                                             ChannelDirectory& channels, HeaderList cors,
+                                             bool keep_alive, MultiplexRequest& into) {
+  std::shared_ptr<Channel> channel = channels.find(path);
+  std::optional<ChannelOptions> options =
+      channel ? std::optional(channel->options()) : channels.template_options(path);
+  if (!options) return respond(404, std::move(cors), "no such channel: " + path + "\n", keep_alive);
+  AccessDecision access = grant.check(*options);
+  if (!access.allowed()) return refuse_access(access, std::move(cors), keep_alive);
+  if (!channel) {
+    bool full = false;
+    channel = channels.find_or_make(path, &full);
+    if (full) return too_many_channels(*options, std::move(cors), keep_alive);
+    if (!channel)
+      return respond(404, std::move(cors), "no such channel: " + path + "\n", keep_alive);
+  }
+  if (std::find(into.channels.begin(), into.channels.end(), channel) == into.channels.end())
+    into.channels.push_back(std::move(channel));
+  return std::nullopt;
+}
+
+// GET subscribe_path?channel=A&channel=/rooms/*: one stream for several channels.
+RouteAction route_multiplex(const HttpRequest& request, const ServerConfig& server,
+                            ChannelDirectory& channels, const RequestContext& context,
+                            bool keep_alive) {
+  HeaderList cors = cors_headers(request, server);
+  if (request.method == "OPTIONS") {
+    HeaderList headers = with({{"Allow", "GET, HEAD, OPTIONS"}}, cors);
+    if (!cors.empty()) {
+      headers.emplace_back("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+      headers.emplace_back("Access-Control-Allow-Headers",
+                           "Last-Event-ID, Authorization, Cache-Control");
+      headers.emplace_back("Access-Control-Max-Age", "600");
+    }
+    return respond(204, headers, "", keep_alive);
+  }
+  if (request.method != "GET" && request.method != "HEAD")
+    return respond(405, with({{"Allow", "GET, HEAD, OPTIONS"}}, cors), "method not allowed\n",
+                   keep_alive);
+  const size_t max = server.max_channels_per_subscription;
+  std::vector<std::string> names = request.query_params("channel", max);
+  if (names.empty())
+    return respond(400, cors, "name at least one channel: ?channel=/path\n", keep_alive);
+  if (names.size() > max) {
+    return respond(400, cors, "at most " + std::to_string(max) + " channels per subscription\n",
+                   keep_alive);
+  }
+  auto plan = std::make_shared<MultiplexRequest>();
+  plan->max_channels = max;
+  const std::optional<std::string> envelope = request.query_param("envelope");
+  if (envelope && *envelope != "json")
+    return respond(400, cors, "envelope: the only envelope is json\n", keep_alive);
+  plan->envelope = envelope.has_value();
+  auto grant = std::make_shared<const SubscribeGrant>(request, server.auth, context.now_s);
+  plan->grant = grant;
+  for (const std::string& name : names) {
+    if (name.find('*') != std::string::npos) {
+      if (!valid_channel_pattern(name))
+        return respond(400, cors, "not a channel pattern: " + name + "\n", keep_alive);
+      if (std::find(plan->patterns.begin(), plan->patterns.end(), name) == plan->patterns.end())
+        plan->patterns.push_back(name);
+      continue;
+    }
+    if (auto refused = add_named_channel(name, *grant, channels, cors, keep_alive, *plan))
+      return std::move(*refused);
+  }
+  // A pattern takes the channels it matches that the token may see; the others are left out.
+  for (const std::shared_ptr<Channel>& channel : channels.all()) {
+    if (std::find(plan->channels.begin(), plan->channels.end(), channel) != plan->channels.end())
+      continue;
+    const ChannelOptions options = channel->options();
+    const bool matched =
+        std::any_of(plan->patterns.begin(), plan->patterns.end(),
+                    [&](const std::string& p) { return channel_pattern_matches(p, options.path); });
+    if (matched && grant->check(options).allowed()) plan->channels.push_back(channel);
+  }
+  if (plan->channels.size() > max) {
+    return respond(400, cors, "the patterns match more than " + std::to_string(max) + " channels\n",
+                   keep_alive);
+  }
+  if (request.method == "HEAD") {
+    HeaderList headers = cors;
+    headers.emplace_back("Content-Type", "text/event-stream; charset=utf-8");
+    headers.emplace_back("Cache-Control", "no-cache");
+    return respond(200, headers, "", keep_alive, true);
+  }
+  RouteAction action;
+  action.kind = RouteAction::Kind::kSubscribe;
+  action.keep_alive = false;
+  action.headers = with(server.headers, cors);
+  action.last_event_id = last_event_id_of(request);
+  if (!read_event_filter(request, action)) return bad_event_filter(std::move(cors), keep_alive);
+  for (const auto& channel : plan->channels) {
+    if (channel->options().subscribe_jwt) action.ends_at_s = grant->ends_at_s();
+  }
+  action.multiplex = std::move(plan);
+  return action;
 }
 
 }  // namespace
@@ -155,15 +306,19 @@ HeaderList cors_headers(const HttpRequest& request, const ServerConfig& server) 
 }
 
 RouteAction route_request(const HttpRequest& request, const ServerConfig& server,
-                          const ChannelDirectory& channels, const StatusSource& status,
+                          ChannelDirectory& channels, const StatusSource& status,
                           const RequestContext& context) {
   const bool keep_alive = request.keep_alive();
   if (request.path == "/healthz" || request.path == "/readyz" || request.path == "/metrics") {
     return route_gateway_endpoint(request, status, keep_alive);
   }
+  if (!server.subscribe_path.empty() && request.path == server.subscribe_path)
+    return route_multiplex(request, server, channels, context, keep_alive);
   std::shared_ptr<Channel> channel = channels.find(request.path);
-  if (!channel) return respond(404, cors_headers(request, server), "no such channel\n", keep_alive);
-  return route_channel(request, channel, server, context, keep_alive);
+  if (channel) return route_channel(request, channel, server, context, keep_alive);
+  if (std::optional<ChannelOptions> options = channels.template_options(request.path))
+    return route_template(request, std::move(*options), server, channels, context, keep_alive);
+  return respond(404, cors_headers(request, server), "no such channel\n", keep_alive);
 }
 
 Response too_many_streams(HeaderList headers) {

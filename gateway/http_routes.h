@@ -4,16 +4,27 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "access_control.h"
 #include "channel_directory.h"
 #include "config.h"
 #include "event.h"
+#include "event_type_filter.h"
 #include "http_request.h"
 #include "http_response.h"
 #include "metrics.h"
 
 namespace ssegw {
+
+// The channels of one stream on subscribe_path (worker_multiplex.cpp).
+struct MultiplexRequest {
+  std::vector<std::shared_ptr<Channel>> channels;  // named, or matched by a pattern now
+  std::vector<std::string> patterns;               // also take channels made later
+  bool envelope = false;                           // envelope=json
+  std::shared_ptr<const SubscribeGrant> grant;     // for channels the patterns take later
+  size_t max_channels = 0;
+};
 
 struct RouteAction {
   enum class Kind { kRespond, kSubscribe, kPublish };
@@ -25,7 +36,9 @@ struct RouteAction {
   HeaderList headers;                // kSubscribe: extra stream headers; kPublish: answer headers
   Event event;                       // kPublish
   std::optional<int64_t> ends_at_s;  // kSubscribe: the token's end (access_control.h)
-  AccessRefusal refusal = AccessRefusal::kNone;  // kRespond: why access was refused
+  AccessRefusal refusal = AccessRefusal::kNone;   // kRespond: why access was refused
+  std::shared_ptr<const EventTypeFilter> events;  // kSubscribe: ?events=, null for all
+  std::shared_ptr<MultiplexRequest> multiplex;    // kSubscribe on subscribe_path (channel null)
 };
 
 // What a route needs to know about the request beyond its bytes.
@@ -34,8 +47,9 @@ struct RequestContext {
   int64_t now_s = 0;     // wall clock, for token times
 };
 
+// Non-const directory: a request may make a template's channel.
 RouteAction route_request(const HttpRequest& request, const ServerConfig& server,
-                          const ChannelDirectory& channels, const StatusSource& status,
+                          ChannelDirectory& channels, const StatusSource& status,
                           const RequestContext& context);
 
 // The answer to an accepted publish: 200 with {"id":"..."}.

@@ -1,5 +1,6 @@
 #include "metrics.h"
 
+#include <map>
 #include <sstream>
 
 namespace ssegw {
@@ -76,28 +77,50 @@ void write_access(std::ostringstream& out, const Metrics& m) {
   counter(out, "ssegw_streams_token_expired_total",
           "Streams ended with a token-expired event when their token expired.",
           m.streams_token_expired.load());
+  counter(out, "ssegw_pattern_channels_refused_total",
+          "Channels a multiplexed stream's pattern matched after it started, left out because "
+          "it had max_channels_per_subscription channels.",
+          m.pattern_channels_refused.load());
 }
 
+// A template's channels are one series, labelled by the template: a client naming new
+// values cannot grow the label set.
+struct ChannelSeries {
+  int64_t subscribers = 0;
+  uint64_t published = 0;
+  size_t history = 0;
+};
+
 void write_channels(std::ostringstream& out, const ChannelDirectory& channels) {
-  auto all = channels.all();
-  out << "# HELP ssegw_channel_subscribers Subscribers connected to a channel.\n"
-         "# TYPE ssegw_channel_subscribers gauge\n";
-  for (const auto& c : all) {
-    out << "ssegw_channel_subscribers{channel=\"" << label(c->path()) << "\"} "
-        << c->subscribers().load(std::memory_order_relaxed) << '\n';
+  std::map<std::string, ChannelSeries> series;
+  for (const ChannelDirectory::TemplateStats& t : channels.template_stats())
+    series[t.path].published = t.published_by_gone;
+  for (const auto& c : channels.all()) {
+    const ChannelOptions options = c->options();
+    ChannelSeries& s = series[options.template_path.empty() ? c->path() : options.template_path];
+    s.subscribers += c->subscribers().load(std::memory_order_relaxed);
+    s.published += c->events_published();
+    s.history += c->history_size();
   }
+  out << "# HELP ssegw_channel_subscribers Subscribers connected to a channel (a template: all "
+         "of its channels).\n"
+         "# TYPE ssegw_channel_subscribers gauge\n";
+  for (const auto& [path, s] : series)
+    out << "ssegw_channel_subscribers{channel=\"" << label(path) << "\"} " << s.subscribers << '\n';
   out << "# HELP ssegw_channel_events_published_total Events published into a channel.\n"
          "# TYPE ssegw_channel_events_published_total counter\n";
-  for (const auto& c : all) {
-    out << "ssegw_channel_events_published_total{channel=\"" << label(c->path()) << "\"} "
-        << c->events_published() << '\n';
+  for (const auto& [path, s] : series) {
+    out << "ssegw_channel_events_published_total{channel=\"" << label(path) << "\"} " << s.published
+        << '\n';
   }
   out << "# HELP ssegw_channel_history_events Events held for Last-Event-ID replay.\n"
          "# TYPE ssegw_channel_history_events gauge\n";
-  for (const auto& c : all) {
-    out << "ssegw_channel_history_events{channel=\"" << label(c->path()) << "\"} "
-        << c->history_size() << '\n';
-  }
+  for (const auto& [path, s] : series)
+    out << "ssegw_channel_history_events{channel=\"" << label(path) << "\"} " << s.history << '\n';
+  out << "# HELP ssegw_template_channels Channels a template has made that are live now.\n"
+         "# TYPE ssegw_template_channels gauge\n";
+  for (const ChannelDirectory::TemplateStats& t : channels.template_stats())
+    out << "ssegw_template_channels{template=\"" << label(t.path) << "\"} " << t.live << '\n';
 }
 
 void write_bridges(std::ostringstream& out, const std::vector<NamedStatus>& bridges) {

@@ -58,6 +58,9 @@ struct Metrics {
   std::atomic<uint64_t> auth_refusals[std::size(kAuthRefusals)]{};
   std::atomic<uint64_t> limit_refusals[std::size(kLimitReasons)]{};
   std::atomic<uint64_t> streams_token_expired{0};
+  // A channel made later that a multiplexed stream's pattern matched, left out because the
+  // stream had max_channels_per_subscription channels already.
+  std::atomic<uint64_t> pattern_channels_refused{0};
   void count_handshake_failure(std::string_view reason);
   void count_goaway(std::string_view reason);
 };

@@ -8,19 +8,20 @@
 #include <cstring>
 
 namespace ssegw {
-void OutputQueue::push(FrameRef frame) {
-  if (head_ >= 32 && head_ * 2 >= frames_.size()) {
+void OutputQueue::push_view(FrameRef keeper, const char* data, size_t size) {
+  if (size == 0) return;
+  if (head_ >= 32 && head_ * 2 >= pieces_.size()) {
     // A subscriber that is always a little behind never empties; reclaim written slots.
-    frames_.erase(frames_.begin(), frames_.begin() + static_cast<std::ptrdiff_t>(head_));
+    pieces_.erase(pieces_.begin(), pieces_.begin() + static_cast<std::ptrdiff_t>(head_));
     head_ = 0;
   }
-  bytes_ += frame->bytes().size();
-  frames_.push_back(std::move(frame));
+  bytes_ += size;
+  pieces_.push_back(Piece{std::move(keeper), data, size});
 }
 
 size_t OutputQueue::bytes_behind_head() const {
-  if (head_ >= frames_.size()) return 0;
-  return bytes_ - (frames_[head_]->bytes().size() - head_offset_);
+  if (head_ >= pieces_.size()) return 0;
+  return bytes_ - (pieces_[head_].size - head_offset_);
 }
 
 void OutputQueue::push_owned(std::string bytes) {
@@ -31,23 +32,23 @@ void OutputQueue::push_owned(std::string bytes) {
 size_t OutputQueue::gather(iovec* iov, size_t max, size_t* offered) const {
   size_t count = 0;
   *offered = 0;
-  for (size_t i = head_; i < frames_.size() && count < max; ++i, ++count) {
-    const std::string& b = frames_[i]->bytes();
+  for (size_t i = head_; i < pieces_.size() && count < max; ++i, ++count) {
+    const Piece& p = pieces_[i];
     const size_t skip = i == head_ ? head_offset_ : 0;
-    iov[count].iov_base = const_cast<char*>(b.data() + skip);
-    iov[count].iov_len = b.size() - skip;
-    *offered += b.size() - skip;
+    iov[count].iov_base = const_cast<char*>(p.data + skip);
+    iov[count].iov_len = p.size - skip;
+    *offered += p.size - skip;
   }
   return count;
 }
 
 size_t OutputQueue::copy_front(char* to, size_t max) const {
   size_t length = 0;
-  for (size_t i = head_; i < frames_.size() && length < max; ++i) {
-    const std::string& b = frames_[i]->bytes();
+  for (size_t i = head_; i < pieces_.size() && length < max; ++i) {
+    const Piece& p = pieces_[i];
     const size_t skip = i == head_ ? head_offset_ : 0;
-    const size_t take = std::min(b.size() - skip, max - length);
-    std::memcpy(to + length, b.data() + skip, take);
+    const size_t take = std::min(p.size - skip, max - length);
+    std::memcpy(to + length, p.data + skip, take);
     length += take;
   }
   return length;
@@ -56,19 +57,13 @@ size_t OutputQueue::copy_front(char* to, size_t max) const {
 void OutputQueue::consume(size_t n) {
   bytes_ -= n;
   while (n > 0) {
-    const size_t rest = frames_[head_]->bytes().size() - head_offset_;
+    const size_t rest = pieces_[head_].size - head_offset_;
     if (n < rest) {
       head_offset_ += n;
       break;
     }
     n -= rest;
-    frames_[head_] = FrameRef();
-    ++head_;
-    head_offset_ = 0;
-  }
-  // Skip empty frames so head_ always points at bytes to write.
-  while (head_ < frames_.size() && frames_[head_]->bytes().size() == head_offset_) {
-    frames_[head_] = FrameRef();
+    pieces_[head_].keeper = FrameRef();
     ++head_;
     head_offset_ = 0;
   }
@@ -100,21 +95,18 @@ WriteResult OutputQueue::write_to(int fd, size_t* written) {
 }
 
 void OutputQueue::append(OutputQueue&& other) {
-  for (size_t i = other.head_; i < other.frames_.size(); ++i) {
-    if (i == other.head_ && other.head_offset_ > 0) {
-      const std::string& b = other.frames_[i]->bytes();
-      push_owned(b.substr(other.head_offset_));
-    } else {
-      push(std::move(other.frames_[i]));
-    }
+  for (size_t i = other.head_; i < other.pieces_.size(); ++i) {
+    Piece& p = other.pieces_[i];
+    const size_t skip = i == other.head_ ? other.head_offset_ : 0;
+    push_view(std::move(p.keeper), p.data + skip, p.size - skip);
   }
   other.clear();
 }
 
 size_t OutputQueue::whole_frames_within(size_t max) const {
   size_t total = 0;
-  for (size_t i = head_; i < frames_.size(); ++i) {
-    const size_t size = frames_[i]->bytes().size() - (i == head_ ? head_offset_ : 0);
+  for (size_t i = head_; i < pieces_.size(); ++i) {
+    const size_t size = pieces_[i].size - (i == head_ ? head_offset_ : 0);
     if (total + size > max) break;
     total += size;
   }
@@ -122,26 +114,25 @@ size_t OutputQueue::whole_frames_within(size_t max) const {
 }
 
 void OutputQueue::move_front_to(OutputQueue& to, size_t n) {
-  while (n > 0 && head_ < frames_.size()) {
-    const std::string& b = frames_[head_]->bytes();
-    const size_t rest = b.size() - head_offset_;
-    if (head_offset_ == 0 && rest <= n) {
-      to.push(frames_[head_]);
-      consume(rest);
-      n -= rest;
-      continue;
-    }
+  while (n > 0 && head_ < pieces_.size()) {
+    Piece& p = pieces_[head_];
+    const size_t rest = p.size - head_offset_;
     const size_t take = std::min(rest, n);
-    to.push_owned(b.substr(head_offset_, take));
+    if (take == rest) {
+      // The rest of a piece moves by reference, whatever was written of it before.
+      to.push_view(p.keeper, p.data + head_offset_, rest);
+    } else {
+      to.push_owned(std::string(p.data + head_offset_, take));
+    }
     consume(take);
     n -= take;
   }
 }
 
 void OutputQueue::clear() {
-  frames_.clear();
+  pieces_.clear();
   // Keep a small vector for the next batch; give back what a burst made large.
-  if (frames_.capacity() > 64) frames_.shrink_to_fit();
+  if (pieces_.capacity() > 64) pieces_.shrink_to_fit();
   head_ = 0;
   head_offset_ = 0;
   bytes_ = 0;

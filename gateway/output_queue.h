@@ -1,5 +1,6 @@
 #pragma once
-// A subscriber's pending output: references to shared frames, written with writev. Holding
+// A subscriber's pending output: references to shared frames (or parts of them), written
+// with writev. Holding
 // references instead of copies is what keeps fan-out cost and memory per subscriber small.
 #include <sys/uio.h>
 
@@ -15,7 +16,13 @@ enum class WriteResult { kDone, kBlocked, kError };
 
 class OutputQueue {
  public:
-  void push(FrameRef frame);
+  void push(FrameRef frame) {
+    const std::string& b = frame->bytes();
+    push_view(std::move(frame), b.data(), b.size());
+  }
+  // Bytes that `keeper` keeps alive: part of its frame (a multiplexed stream sends a frame
+  // without its id line) or something the frame owns (its JSON envelope).
+  void push_view(FrameRef keeper, const char* data, size_t size);
   // Bytes that belong to this subscriber alone (response head, replay of a foreign event).
   void push_owned(std::string bytes);
   size_t bytes() const { return bytes_; }
@@ -46,9 +53,14 @@ class OutputQueue {
   void move_front_to(OutputQueue& to, size_t n);
 
  private:
-  std::vector<FrameRef> frames_;
-  size_t head_ = 0;         // index of the first unwritten frame
-  size_t head_offset_ = 0;  // bytes of frames_[head_] already written
+  struct Piece {
+    FrameRef keeper;
+    const char* data;
+    size_t size;
+  };
+  std::vector<Piece> pieces_;
+  size_t head_ = 0;         // index of the first unwritten piece
+  size_t head_offset_ = 0;  // bytes of pieces_[head_] already written
   size_t bytes_ = 0;
 };
 

@@ -107,8 +107,18 @@ void Worker::drop_channel(std::shared_ptr<Channel> channel) {
   post([this, channel = std::move(channel)] {
     auto it = subscribers_.find(channel.get());
     if (it == subscribers_.end()) return;
-    for (Subscription* s : std::vector<Subscription*>(it->second.list)) end_stream(s);
+    for (Subscription* s : std::vector<Subscription*>(it->second.list)) {
+      if (s->leg) {
+        remove_leg(s->leg);  // the stream goes on with its other channels
+      } else {
+        end_stream(s);
+      }
+    }
   });
+}
+
+void Worker::channel_added(std::shared_ptr<Channel> channel) {
+  post([this, channel = std::move(channel)] { add_to_patterns(channel); });
 }
 
 // The stream takes no more frames and ends after what it has queued: an HTTP/1.1
@@ -174,8 +184,14 @@ void Worker::fan_out(const std::shared_ptr<Channel>& channel, const FrameRef& fr
       s->last_seq = frame->seq();
       if (s->resume_filter && provider && provider->covers(*s->resume_filter, frame->id()))
         continue;
-      s->out->push(frame);
-      mark_dirty(s);
+      if (s->leg) {
+        deliver_leg(*s->leg, frame);
+        mark_dirty(s->leg->stream);
+      } else {
+        if (s->events && !s->events->wants(frame->event().type)) continue;
+        s->out->push(frame);
+        mark_dirty(s);
+      }
       ++n;
     }
     return n;
@@ -212,8 +228,7 @@ void Worker::flush_dirty() {
     if (c->sub.slow) {
       metrics_.slow_disconnects.fetch_add(1, std::memory_order_relaxed);
       log_debug("slow subscriber dropped",
-                {{"channel", c->sub.channel ? c->sub.channel->path() : ""},
-                 {"queued", std::to_string(c->out.bytes())}});
+                {{"channel", c->sub.label()}, {"queued", std::to_string(c->out.bytes())}});
       close_connection(c);
     } else if (!c->write_armed) {
       send_soon(c);  // a blocked socket is flushed by its EV_WRITE, not by another EAGAIN
@@ -505,7 +520,7 @@ void Worker::close_connection(Connection* c) {
 
 // Everything but the socket itself, which is closed or handed to another worker.
 void Worker::forget_connection(Connection* c) {
-  if (c->sub.channel) remove_subscriber(&c->sub);
+  if (c->sub.active()) remove_subscriber(&c->sub);
   c->h2.reset();  // closes its streams, which leave their channels
   std::erase_if(waiting_, [c](const auto& entry) { return entry.second.conn == c; });
   count_protocol(c, Connection::Protocol::kUnknown);

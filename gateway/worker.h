@@ -24,6 +24,7 @@
 #include "http_routes.h"
 #include "listener_profile.h"
 #include "metrics.h"
+#include "multiplexed_stream.h"
 #include "send_batch.h"
 
 namespace ssegw {
@@ -39,7 +40,7 @@ class Worker final : public FanoutTarget {
   Worker& operator=(const Worker&) = delete;
 
   // Before start(): the directory exists only after the workers it fans out to.
-  void attach(const ChannelDirectory& channels) { channels_ = &channels; }
+  void attach(ChannelDirectory& channels) { channels_ = &channels; }
   // Before start(): where this worker hands connections that publish.
   void set_publish_worker(Worker* worker) { publish_worker_ = worker; }
   void start();
@@ -54,6 +55,8 @@ class Worker final : public FanoutTarget {
   void enqueue_frame(const std::shared_ptr<Channel>& channel, FrameRef frame) override;
   void update_settings(std::shared_ptr<const ServerConfig> settings);
   void drop_channel(std::shared_ptr<Channel> channel);
+  // A channel made after start: multiplexed streams whose patterns match it take it.
+  void channel_added(std::shared_ptr<Channel> channel);
   // Lets every stream finish what is queued, closes all, then ends the loop.
   void drain(int64_t timeout_ms);
 
@@ -84,7 +87,9 @@ class Worker final : public FanoutTarget {
   struct Waiter {
     Connection* conn = nullptr;
     int32_t stream = 0;
+    const Channel* leg = nullptr;  // a multiplexed stream's leg that resumes
   };
+  enum class LegStart { kLive, kFromId, kAll };
   friend struct Http2Link;
   // A connection's socket is not read while this much of its answers waits unsent: a client
   // that pipelines requests and never reads cannot make the gateway buffer without bound.
@@ -123,6 +128,18 @@ class Worker final : public FanoutTarget {
   Subscription* find_subscription(const Waiter& waiter) const;
   void finish_resume(uint64_t wait_id, bool ok, std::vector<Event> events,
                      std::vector<FrameRef> frames, std::string prefix);
+  void join_fanout(Subscription& s);
+  void leave_fanout(Subscription& s);
+  // Several channels on one stream (worker_multiplex.cpp).
+  void begin_multiplexed(Subscription& s, RouteAction& action, std::string prefix);
+  void start_leg(Subscription& s, const std::shared_ptr<Channel>& channel, LegStart start,
+                 std::string_view from_id);
+  bool resume_leg(MuxLeg& leg, const std::string& from_id, ReplayPlan& plan);
+  void finish_leg_resume(uint64_t wait_id, bool ok, std::vector<Event> events);
+  void deliver_leg(MuxLeg& leg, const FrameRef& frame);
+  void release_multiplexed(Subscription& s, bool flush_now);
+  void remove_leg(MuxLeg* leg);
+  void add_to_patterns(const std::shared_ptr<Channel>& channel);
   void publish(Connection* c, Http2Stream* stream, RouteAction& action);
   void finish_publish(uint64_t wait_id, const PublishResult& result, const HeaderList& headers,
                       bool keep_alive);
@@ -174,7 +191,7 @@ class Worker final : public FanoutTarget {
   Metrics& metrics_;
   const StatusSource& status_;
   IpLimiter& limiter_;
-  const ChannelDirectory* channels_ = nullptr;
+  ChannelDirectory* channels_ = nullptr;
   Worker* publish_worker_ = nullptr;  // null on the publish worker itself
   EventBasePtr base_;
   EventPtr wake_ev_;
@@ -196,6 +213,7 @@ class Worker final : public FanoutTarget {
   std::unique_ptr<SendBatch> batch_;        // io_uring sends of a flush slice; made on first use
   std::vector<Connection*> input_pending_;  // requests left in their buffers for the next turn
   std::multimap<int64_t, Subscription*> expiries_;  // mono ms a stream's token ends at
+  std::vector<Subscription*> pattern_streams_;      // multiplexed streams with patterns
   FrameRef heartbeat_frame_;
   std::string tls_scratch_;  // one TLS record's plaintext, shared by the worker's connections
   uint64_t next_id_ = 1;

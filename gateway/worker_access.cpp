@@ -63,7 +63,7 @@ void Worker::count_refusal(const RouteAction& action) {
 }
 
 void Worker::schedule_expiry(Subscription& s, std::optional<int64_t> ends_at_s) {
-  if (!ends_at_s || !s.channel) return;
+  if (!ends_at_s || !s.active() || s.expiry) return;
   // Token times are wall clock, timers monotonic: converted once, here.
   const int64_t in_ms = std::max<int64_t>(0, *ends_at_s * 1000 - wall_ms());
   const int64_t at = mono_ms() + in_ms;

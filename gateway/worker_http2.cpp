@@ -133,17 +133,17 @@ void Worker::subscribe_h2(Connection* c, Http2Stream& stream, RouteAction& actio
 
 void Worker::h2_stream_closed(Http2Stream& stream) {
   if (stream.sub.conn != nullptr) metrics_.h2_streams_open.fetch_sub(1, std::memory_order_relaxed);
-  if (stream.sub.channel) remove_subscriber(&stream.sub);
+  if (stream.sub.active()) remove_subscriber(&stream.sub);
 }
 
 // A stream over its queue bound is reset; the connection and its other streams go on.
 void Worker::reset_slow_streams(Connection* c) {
   Http2Session& session = c->h2->session;
   for (Http2Stream* stream : std::vector<Http2Stream*>(session.streams())) {
-    if (!stream->sub.slow || !stream->sub.channel) continue;
+    if (!stream->sub.slow || !stream->sub.active()) continue;
     metrics_.slow_disconnects.fetch_add(1, std::memory_order_relaxed);
-    log_debug("slow HTTP/2 stream reset", {{"channel", stream->sub.channel->path()},
-                                           {"queued", std::to_string(stream->out.bytes())}});
+    log_debug("slow HTTP/2 stream reset",
+              {{"channel", stream->sub.label()}, {"queued", std::to_string(stream->out.bytes())}});
     remove_subscriber(&stream->sub);
     session.reset(*stream, NGHTTP2_CANCEL);
   }

@@ -28,21 +28,42 @@ bool Worker::admit_stream() {
   return false;
 }
 
+// The stream joins its channel's fan-out list on this worker.
+void Worker::join_fanout(Subscription& s) {
+  auto& subs = subscribers_[s.channel.get()];
+  if (!subs.channel) subs.channel = s.channel;
+  s.slot = subs.list.size();
+  subs.list.push_back(&s);
+  s.channel->subscribers().fetch_add(1, std::memory_order_relaxed);
+}
+
+void Worker::leave_fanout(Subscription& s) {
+  auto it = subscribers_.find(s.channel.get());
+  if (it != subscribers_.end()) {
+    auto& list = it->second.list;
+    Subscription* last = list.back();
+    list[s.slot] = last;
+    last->slot = s.slot;
+    list.pop_back();
+    if (list.empty()) subscribers_.erase(it);
+  }
+  s.channel->subscribers().fetch_sub(1, std::memory_order_relaxed);
+  s.channel.reset();
+}
+
 // Shared by both protocols: `prefix` (the HTTP/1.1 head, or nothing) goes first in s.out,
 // then the retry field, the replay, and live frames behind them.
 void Worker::begin_subscription(Subscription& s, RouteAction& action, std::string prefix) {
+  if (action.multiplex) return begin_multiplexed(s, action, std::move(prefix));
   s.channel = action.channel;
+  s.events = action.events;
   s.queue_limit = static_cast<size_t>(settings_->subscriber_queue_bytes);
   const ChannelOptions options = s.channel->options();
   if (options.retry_ms > 0) prefix += encode_retry(options.retry_ms);
   streams_.fetch_add(1, std::memory_order_relaxed);  // before the plan: see enqueue_frame
   ReplayPlan plan = s.channel->plan_replay(action.last_event_id);
   s.last_seq = plan.last_seq;
-  auto& subs = subscribers_[s.channel.get()];
-  if (!subs.channel) subs.channel = s.channel;
-  s.slot = subs.list.size();
-  subs.list.push_back(&s);
-  s.channel->subscribers().fetch_add(1, std::memory_order_relaxed);
+  join_fanout(s);
   metrics_.subscriptions.fetch_add(1, std::memory_order_relaxed);
   const bool resuming = s.channel->with_resume_provider([&](ResumeProvider* provider) {
     if (action.last_event_id.empty() || plan.id_known || !provider ||
@@ -60,6 +81,7 @@ void Worker::begin_subscription(Subscription& s, RouteAction& action, std::strin
   s.out->push_owned(std::move(prefix));
   size_t replay_bytes = 0;
   for (FrameRef& frame : plan.frames) {
+    if (s.events && !s.events->wants(frame->event().type)) continue;
     replay_bytes += frame->bytes().size();
     s.out->push(std::move(frame));
   }
@@ -91,7 +113,7 @@ Subscription* Worker::find_subscription(const Waiter& waiter) const {
   Connection* c = waiter.conn;
   if (waiter.stream == 0) return c->mode == Connection::Mode::kStream ? &c->sub : nullptr;
   Http2Stream* stream = c->h2 ? c->h2->session.find(waiter.stream) : nullptr;
-  return stream != nullptr && stream->sub.channel ? &stream->sub : nullptr;
+  return stream != nullptr && stream->sub.active() ? &stream->sub : nullptr;
 }
 
 void Worker::finish_resume(uint64_t wait_id, bool ok, std::vector<Event> events,
@@ -107,12 +129,14 @@ void Worker::finish_resume(uint64_t wait_id, bool ok, std::vector<Event> events,
   size_t replay_bytes = 0;
   if (ok) {
     for (const Event& event : events) {
+      if (s->events && !s->events->wants(event.type)) continue;
       std::string bytes = encode_event(event);
       replay_bytes += bytes.size();
       s->out->push_owned(std::move(bytes));
     }
   }
   for (FrameRef& frame : frames) {
+    if (s->events && !s->events->wants(frame->event().type)) continue;
     replay_bytes += frame->bytes().size();
     s->out->push(std::move(frame));
   }
@@ -170,20 +194,16 @@ void Worker::finish_publish(uint64_t wait_id, const PublishResult& result,
 }
 
 void Worker::remove_subscriber(Subscription* s) {
-  auto it = subscribers_.find(s->channel.get());
-  if (it != subscribers_.end()) {
-    auto& list = it->second.list;
-    Subscription* last = list.back();
-    list[s->slot] = last;
-    last->slot = s->slot;
-    list.pop_back();
-    if (list.empty()) subscribers_.erase(it);
+  if (s->mux) {
+    for (const auto& leg : s->mux->legs) leave_fanout(leg->sub);
+    if (!s->mux->patterns.empty()) std::erase(pattern_streams_, s);
+    s->mux.reset();
+  } else {
+    leave_fanout(*s);
   }
   cancel_expiry(*s);
-  s->channel->subscribers().fetch_sub(1, std::memory_order_relaxed);
   metrics_.streams_open.fetch_sub(1, std::memory_order_relaxed);
   streams_.fetch_sub(1, std::memory_order_relaxed);
-  s->channel.reset();
 }
 
 }  // namespace ssegw
