@@ -119,6 +119,7 @@ std::vector<std::shared_ptr<Channel>> ChannelDirectory::apply(
           continue;
         }
         instances_.erase(instance);
+        template_floor_ = std::max(template_floor_, it->second->retire());
       } else if (keep.count(it->first) || dynamic_.count(it->first)) {
         ++it;
         continue;
@@ -151,7 +152,7 @@ std::vector<std::shared_ptr<Channel>> ChannelDirectory::sweep_idle(int64_t now_m
       ++it;
       continue;
     }
-    channel->second->retire();
+    template_floor_ = std::max(template_floor_, channel->second->retire());
     removed.push_back(channel->second);
     channels_.erase(channel);
     if (t != templates_.end()) {
@@ -168,9 +169,11 @@ std::shared_ptr<Channel> ChannelDirectory::make_channel(ChannelOptions options) 
   if (auto it = retired_ids_.find(options.path); it != retired_ids_.end())
     base = std::max(base, it->second);
   // A template's channel made again after it went idle continues above any id the earlier
-  // one gave (ids are ms * 10^6 + seq), with no record kept of every value ever made.
-  if (!options.template_path.empty())
-    base = std::max(base, static_cast<uint64_t>(wall_ms()) * 1'000'000);
+  // one gave, with no record kept of every value ever made: above every removed one's, and
+  // above the time (ids are ms * 10^6 + seq) for a later run's.
+  if (!options.template_path.empty()) {
+    base = std::max({base, template_floor_, static_cast<uint64_t>(wall_ms()) * 1'000'000});
+  }
   return std::make_shared<Channel>(std::move(options), base, targets_);
 }
 

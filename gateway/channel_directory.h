@@ -75,6 +75,9 @@ class ChannelDirectory {
   // Last id issued by each removed configured channel: a channel re-added for the path by a
   // later reload starts above it, so no id is ever issued twice for one path in a process.
   std::map<std::string, uint64_t> retired_ids_;
+  // The highest id any removed template channel issued: one number, however many values
+  // came and went, that a template channel made later starts above.
+  uint64_t template_floor_ = 0;
   std::function<void(const std::shared_ptr<Channel>&)> on_created_;
 
   std::shared_ptr<Channel> make_channel(ChannelOptions options);

@@ -1,9 +1,13 @@
 #include "http_routes.h"
 
 #include <algorithm>
+#include <map>
 
 #include "channel_pattern.h"
+#include "json_text.h"
+#include "ndjson_batch.h"
 #include "sse_framer.h"
+#include "text.h"
 
 namespace ssegw {
 namespace {
@@ -93,6 +97,13 @@ RouteAction bad_event_filter(HeaderList cors, bool keep_alive) {
                  keep_alive);
 }
 
+bool is_ndjson(const HttpRequest& request) {
+  const std::string* type = request.header("content-type");
+  if (!type) return false;
+  return ascii_lower(trim_ows(std::string_view(*type).substr(0, type->find(';')))) ==
+         "application/x-ndjson";
+}
+
 RouteAction route_publish(const HttpRequest& request, const std::shared_ptr<Channel>& channel,
                           const ChannelOptions& options, const ServerConfig& server,
                           const RequestContext& context, HeaderList cors, bool keep_alive) {
@@ -109,6 +120,12 @@ RouteAction route_publish(const HttpRequest& request, const std::shared_ptr<Chan
   action.channel = channel;
   action.keep_alive = keep_alive;
   action.headers = std::move(cors);
+  if (is_ndjson(request)) {
+    BatchResult batch = parse_ndjson_batch(request.body, BatchLimits{});
+    if (!batch.error.empty()) return respond(400, action.headers, batch.error + "\n", keep_alive);
+    for (BatchEvent& item : batch.events) action.batch.emplace_back(channel, std::move(item.event));
+    return action;
+  }
   action.event.type = request.query_param("event").value_or("");
   if (!is_valid_field_value(action.event.type)) {
     return respond(400, action.headers, "event name must not contain CR, LF or NUL\n", keep_alive);
@@ -211,23 +228,76 @@ std::optional<RouteAction> add_named_channel(const std::string& path, const Subs
   return std::nullopt;
 }
 
+// POST subscribe_path, application/x-ndjson, each line naming its channel: every line's
+// channel is found and its publish rule checked before anything is made or published.
+RouteAction route_multiplex_batch(const HttpRequest& request, const ServerConfig& server,
+                                  ChannelDirectory& channels, const RequestContext& context,
+                                  HeaderList cors, bool keep_alive) {
+  if (!is_ndjson(request)) {
+    return respond(415, cors, "a publish to the subscribe path is application/x-ndjson\n",
+                   keep_alive);
+  }
+  BatchResult batch = parse_ndjson_batch(request.body, BatchLimits{10'000, true});
+  if (!batch.error.empty()) return respond(400, cors, batch.error + "\n", keep_alive);
+  std::map<std::string, bool> checked;  // path -> allowed, each checked once
+  for (size_t i = 0; i < batch.events.size(); ++i) {
+    const std::string& path = batch.events[i].channel;
+    const std::string line = "line " + std::to_string(batch.events[i].line) + ": ";
+    if (path.empty()) return respond(400, cors, line + "no channel\n", keep_alive);
+    if (checked.count(path)) continue;
+    std::shared_ptr<Channel> channel = channels.find(path);
+    std::optional<ChannelOptions> options =
+        channel ? std::optional(channel->options()) : channels.template_options(path);
+    if (!options) return respond(404, cors, line + "no such channel " + path + "\n", keep_alive);
+    if (!options->publish)
+      return respond(405, cors, line + path + " takes no publishes\n", keep_alive);
+    AccessDecision access =
+        check_publish(request, *options, server.auth, context.client, context.now_s);
+    if (!access.allowed()) {
+      access.description = line + access.description;
+      return refuse_access(access, cors, keep_alive);
+    }
+    if (channel && !channel->accepting()) {
+      return respond(503, with({{"Retry-After", "1"}}, cors),
+                     line + path + " is holding: a sink cannot keep up\n", keep_alive);
+    }
+    checked[path] = true;
+  }
+  RouteAction action;
+  action.kind = RouteAction::Kind::kPublish;
+  action.keep_alive = keep_alive;
+  action.headers = std::move(cors);
+  for (BatchEvent& item : batch.events) {
+    bool full = false;
+    std::shared_ptr<Channel> channel = channels.find_or_make(item.channel, &full);
+    if (!channel) {
+      std::optional<ChannelOptions> options = channels.template_options(item.channel);
+      return too_many_channels(options.value_or(ChannelOptions{}), action.headers, keep_alive);
+    }
+    action.batch.emplace_back(std::move(channel), std::move(item.event));
+  }
+  return action;
+}
+
 // GET subscribe_path?channel=A&channel=/rooms/*: one stream for several channels.
 RouteAction route_multiplex(const HttpRequest& request, const ServerConfig& server,
                             ChannelDirectory& channels, const RequestContext& context,
                             bool keep_alive) {
   HeaderList cors = cors_headers(request, server);
   if (request.method == "OPTIONS") {
-    HeaderList headers = with({{"Allow", "GET, HEAD, OPTIONS"}}, cors);
+    HeaderList headers = with({{"Allow", "GET, HEAD, POST, OPTIONS"}}, cors);
     if (!cors.empty()) {
-      headers.emplace_back("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+      headers.emplace_back("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS");
       headers.emplace_back("Access-Control-Allow-Headers",
-                           "Last-Event-ID, Authorization, Cache-Control");
+                           "Last-Event-ID, Authorization, Content-Type, Cache-Control");
       headers.emplace_back("Access-Control-Max-Age", "600");
     }
     return respond(204, headers, "", keep_alive);
   }
+  if (request.method == "POST")
+    return route_multiplex_batch(request, server, channels, context, std::move(cors), keep_alive);
   if (request.method != "GET" && request.method != "HEAD")
-    return respond(405, with({{"Allow", "GET, HEAD, OPTIONS"}}, cors), "method not allowed\n",
+    return respond(405, with({{"Allow", "GET, HEAD, POST, OPTIONS"}}, cors), "method not allowed\n",
                    keep_alive);
   const size_t max = server.max_channels_per_subscription;
   std::vector<std::string> names = request.query_params("channel", max);
@@ -331,6 +401,26 @@ Response too_many_from_address(HeaderList headers) {
   headers.emplace_back("Retry-After", "1");
   headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
   return Response{429, std::move(headers), "too many connections from this address\n"};
+}
+
+Response batch_response(const std::vector<PublishResult>& results, const HeaderList& headers) {
+  HeaderList all = headers;
+  all.emplace_back("Content-Type", "application/json");
+  std::string ids;
+  const PublishResult* failed = nullptr;
+  for (const PublishResult& r : results) {
+    if (!ids.empty()) ids += ',';
+    if (r.ok) {
+      append_json_string(ids, r.id);
+    } else {
+      ids += "null";
+      if (!failed) failed = &r;
+    }
+  }
+  if (!failed) return Response{200, std::move(all), "{\"ids\":[" + ids + "]}\n"};
+  std::string body = "{\"error\":";
+  append_json_string(body, failed->error);
+  return Response{503, std::move(all), body + ",\"ids\":[" + ids + "]}\n"};
 }
 
 Response publish_response(const PublishResult& result, const HeaderList& headers) {

@@ -32,10 +32,12 @@ struct RouteAction {
   Response response;  // kRespond
   bool keep_alive = true;
   std::shared_ptr<Channel> channel;
-  std::string last_event_id;         // kSubscribe
-  HeaderList headers;                // kSubscribe: extra stream headers; kPublish: answer headers
-  Event event;                       // kPublish
-  std::optional<int64_t> ends_at_s;  // kSubscribe: the token's end (access_control.h)
+  std::string last_event_id;  // kSubscribe
+  HeaderList headers;         // kSubscribe: extra stream headers; kPublish: answer headers
+  Event event;                // kPublish
+  // kPublish of an application/x-ndjson body: every event with its channel, all checked.
+  std::vector<std::pair<std::shared_ptr<Channel>, Event>> batch;
+  std::optional<int64_t> ends_at_s;               // kSubscribe: the token's end (access_control.h)
   AccessRefusal refusal = AccessRefusal::kNone;   // kRespond: why access was refused
   std::shared_ptr<const EventTypeFilter> events;  // kSubscribe: ?events=, null for all
   std::shared_ptr<MultiplexRequest> multiplex;    // kSubscribe on subscribe_path (channel null)
@@ -54,6 +56,9 @@ RouteAction route_request(const HttpRequest& request, const ServerConfig& server
 
 // The answer to an accepted publish: 200 with {"id":"..."}.
 Response publish_response(const PublishResult& result, const HeaderList& headers);
+// The answer to a batch: 200 with {"ids":[...]} when every event was published, else 503
+// with the error and the ids of those that were (null for the others).
+Response batch_response(const std::vector<PublishResult>& results, const HeaderList& headers);
 
 // 503 for a subscription over max_connections (or while draining).
 Response too_many_streams(HeaderList headers);

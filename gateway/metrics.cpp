@@ -81,6 +81,10 @@ void write_access(std::ostringstream& out, const Metrics& m) {
           "Channels a multiplexed stream's pattern matched after it started, left out because "
           "it had max_channels_per_subscription channels.",
           m.pattern_channels_refused.load());
+  counter(out, "ssegw_batch_publishes_total",
+          "Batch publishes (application/x-ndjson) answered; their events count in "
+          "ssegw_publishes_total.",
+          m.batch_publishes.load());
 }
 
 // A template's channels are one series, labelled by the template: a client naming new

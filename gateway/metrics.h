@@ -61,6 +61,7 @@ struct Metrics {
   // A channel made later that a multiplexed stream's pattern matched, left out because the
   // stream had max_channels_per_subscription channels already.
   std::atomic<uint64_t> pattern_channels_refused{0};
+  std::atomic<uint64_t> batch_publishes{0};  // application/x-ndjson publishes answered
   void count_handshake_failure(std::string_view reason);
   void count_goaway(std::string_view reason);
 };

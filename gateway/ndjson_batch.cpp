@@ -56,6 +56,7 @@ BatchResult parse_ndjson_batch(std::string_view body, const BatchLimits& limits)
       break;
     }
     BatchEvent event;
+    event.line = number;
     std::string error = read_line(parser, line, limits, event);
     if (!error.empty()) {
       result.error = "line " + std::to_string(number) + ": " + error;

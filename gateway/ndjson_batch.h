@@ -16,6 +16,7 @@ namespace ssegw {
 struct BatchEvent {
   std::string channel;  // empty: the channel posted to
   Event event;          // type and data as sent
+  size_t line = 0;      // its line in the body, from 1, for answers that name it
 };
 
 struct BatchLimits {

@@ -141,8 +141,10 @@ class Worker final : public FanoutTarget {
   void remove_leg(MuxLeg* leg);
   void add_to_patterns(const std::shared_ptr<Channel>& channel);
   void publish(Connection* c, Http2Stream* stream, RouteAction& action);
-  void finish_publish(uint64_t wait_id, const PublishResult& result, const HeaderList& headers,
-                      bool keep_alive);
+  void publish_batch(Connection* c, Http2Stream* stream, RouteAction& action);
+  void finish_batch(const std::vector<PublishResult>& results);
+  void count_publishes(uint64_t ok, uint64_t rejected);
+  void finish_answer(uint64_t wait_id, const Response& response, bool keep_alive);
   void fan_out(const std::shared_ptr<Channel>& channel, const FrameRef& frame);
   void mark_dirty(Subscription* s);
   void mark_dirty(Connection* c);

@@ -1,5 +1,7 @@
 // Streams as the fan-out and the routes see them, whichever protocol carries them: starting
 // a subscription (replay, resume through a ResumeProvider), publishes and their answers.
+#include <algorithm>
+
 #include "log.h"
 #include "sse_framer.h"
 #include "worker.h"
@@ -149,6 +151,7 @@ void Worker::finish_resume(uint64_t wait_id, bool ok, std::vector<Event> events,
 }
 
 void Worker::publish(Connection* c, Http2Stream* stream, RouteAction& action) {
+  if (!action.batch.empty()) return publish_batch(c, stream, action);
   action.event.source.clear();
   const bool routed = action.channel->with_publish_route([&](PublishRoute* route) {
     if (!route) return false;
@@ -158,7 +161,8 @@ void Worker::publish(Connection* c, Http2Stream* stream, RouteAction& action) {
     route->route(std::move(action.event), [this, wait_id, headers = action.headers,
                                            keep_alive = action.keep_alive](PublishResult r) {
       post([this, wait_id, r = std::move(r), headers, keep_alive] {
-        finish_publish(wait_id, r, headers, keep_alive);
+        count_publishes(r.ok ? 1 : 0, r.ok ? 0 : 1);
+        finish_answer(wait_id, publish_response(r, headers), keep_alive);
       });
     });
     return true;
@@ -169,23 +173,78 @@ void Worker::publish(Connection* c, Http2Stream* stream, RouteAction& action) {
   answer(c, stream, publish_response(result, action.headers), action.keep_alive);
 }
 
-void Worker::finish_publish(uint64_t wait_id, const PublishResult& result,
-                            const HeaderList& headers, bool keep_alive) {
+// A batch's events in order: local channels publish now, routed ones (the Kafka backbone)
+// are answered by their route; the batch is answered once every event is settled.
+void Worker::publish_batch(Connection* c, Http2Stream* stream, RouteAction& action) {
+  struct Pending {
+    std::vector<PublishResult> results;
+    size_t remaining = 0;
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->results.resize(action.batch.size());
+  pending->remaining = action.batch.size();
+  const uint64_t wait_id = next_id_++;
+  auto settle = [this, wait_id, pending, headers = action.headers, keep_alive = action.keep_alive](
+                    size_t i, PublishResult r) {
+    pending->results[i] = std::move(r);
+    if (--pending->remaining > 0) return;
+    finish_batch(pending->results);
+    finish_answer(wait_id, batch_response(pending->results, headers), keep_alive);
+  };
+  size_t routed = 0;
+  for (size_t i = 0; i < action.batch.size(); ++i) {
+    auto& [channel, event] = action.batch[i];
+    event.source.clear();
+    const bool via_route = channel->with_publish_route([&](PublishRoute* route) {
+      if (!route) return false;
+      route->route(std::move(event), [this, settle, i](PublishResult r) {
+        post([settle, i, r = std::move(r)]() mutable { settle(i, std::move(r)); });
+      });
+      return true;
+    });
+    if (via_route) {
+      ++routed;
+    } else {
+      pending->results[i] = channel->publish(std::move(event));
+      --pending->remaining;
+    }
+  }
+  if (routed > 0) {
+    // The routed events settle later, through the worker's inbox, never inside this call.
+    if (stream == nullptr) c->mode = Connection::Mode::kAwaitPublish;
+    waiting_[wait_id] = Waiter{c, stream ? stream->id : 0};
+    return;
+  }
+  finish_batch(pending->results);
+  answer(c, stream, batch_response(pending->results, action.headers), action.keep_alive);
+}
+
+void Worker::finish_batch(const std::vector<PublishResult>& results) {
+  const auto ok = static_cast<uint64_t>(
+      std::count_if(results.begin(), results.end(), [](const PublishResult& r) { return r.ok; }));
+  count_publishes(ok, results.size() - ok);
+  metrics_.batch_publishes.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Worker::count_publishes(uint64_t ok, uint64_t rejected) {
+  metrics_.publishes.fetch_add(ok, std::memory_order_relaxed);
+  metrics_.publishes_rejected.fetch_add(rejected, std::memory_order_relaxed);
+}
+
+void Worker::finish_answer(uint64_t wait_id, const Response& response, bool keep_alive) {
   auto it = waiting_.find(wait_id);
   if (it == waiting_.end()) return;
   const Waiter waiter = it->second;
   waiting_.erase(it);
-  (result.ok ? metrics_.publishes : metrics_.publishes_rejected)
-      .fetch_add(1, std::memory_order_relaxed);
   Connection* c = waiter.conn;
   if (waiter.stream != 0) {
     if (Http2Stream* stream = c->h2 ? c->h2->session.find(waiter.stream) : nullptr)
-      answer(c, stream, publish_response(result, headers), keep_alive);
+      answer(c, stream, response, keep_alive);
     flush(c);
     return;
   }
   c->mode = Connection::Mode::kRequest;
-  answer(c, nullptr, publish_response(result, headers), keep_alive);
+  answer(c, nullptr, response, keep_alive);
   if (c->mode == Connection::Mode::kRequest && !c->in.empty()) {
     process_requests(c);
   } else {
