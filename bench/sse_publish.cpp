@@ -27,6 +27,7 @@ struct PublishOptions {
   size_t size = 100;       // payload bytes
   int connections = 4;
   uint64_t first_seq = 1;
+  uint64_t seq_step = 1;  // several publishers interleave their sequences (one per channel)
   std::string out_file;
 };
 
@@ -41,6 +42,8 @@ void usage() {
   --channel NAME   Pushpin channel / Mercure topic (default bench)
   --header "K: V"  extra request header, e.g. a Mercure JWT (repeatable)
   --first-seq N    first sequence number (default 1)
+  --seq-step K     sequence numbers go first, first+K, ... (default 1): K publishers on K
+                   channels of one multiplexed subscription give it one unbroken sequence
   --out F          also write the JSON summary to F (atomically)
 )";
 }
@@ -71,6 +74,8 @@ bool parse_options(int argc, char** argv, PublishOptions& o) {
       o.target.extra_headers += value + "\r\n";
     else if (key == "--first-seq")
       o.first_seq = std::stoull(value);
+    else if (key == "--seq-step")
+      o.seq_step = std::max<uint64_t>(1, std::stoull(value));
     else if (key == "--out")
       o.out_file = value;
     else {
@@ -162,7 +167,8 @@ void Publisher::drop(PublishConnection& c, const std::string& why, uint64_t now)
 }
 
 void Publisher::send_next(PublishConnection& c, uint64_t now) {
-  c.seq = next_seq_++;
+  c.seq = next_seq_;
+  next_seq_ += o_.seq_step;
   c.sent_us = wall_clock_us();
   c.out = build_publish_request(o_.target, c.seq, make_payload(c.seq, c.sent_us, o_.size));
   c.out_sent = 0;

@@ -193,7 +193,8 @@ void Worker::publish_batch(Connection* c, Http2Stream* stream, RouteAction& acti
   };
   size_t routed = 0;
   for (size_t i = 0; i < action.batch.size(); ++i) {
-    auto& [channel, event] = action.batch[i];
+    const std::shared_ptr<Channel>& channel = action.batch[i].first;
+    Event& event = action.batch[i].second;  // a lambda below takes it: no structured binding
     event.source.clear();
     const bool via_route = channel->with_publish_route([&](PublishRoute* route) {
       if (!route) return false;

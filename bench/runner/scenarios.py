@@ -256,16 +256,85 @@ def measure(ctx, spec, subs, server, workdir, result):
 
 
 def publish(ctx, server, rate, window_s, done_file, workdir):
-    argv = [ctx.publish_bin, "--url", server.pub_url(), "--mode", server.pub_mode,
+    """One publisher at `rate`, or (a server with publish_targets()) one per channel, each at
+    `rate`, with interleaved sequence numbers so that a subscriber of all of them sees one
+    unbroken sequence."""
+    targets = server.publish_targets() if hasattr(server, "publish_targets") else None
+    if not targets:
+        return spawn_publisher(ctx, server, server.pub_url(), rate, window_s, done_file, workdir)
+    procs, outs = [], []
+    for i, url in enumerate(targets):
+        out = os.path.join(workdir, f"publish-{i}.json")
+        outs.append(out)
+        procs.append(spawn_publisher(ctx, server, url, rate, window_s, out, workdir,
+                                     first_seq=i + 1, step=len(targets), log_name=f"publish-{i}"))
+    return PublisherGroup(procs, outs, done_file)
+
+
+def spawn_publisher(ctx, server, url, rate, window_s, out_file, workdir, first_seq=1, step=1,
+                    log_name="publish"):
+    argv = [ctx.publish_bin, "--url", url, "--mode", server.pub_mode,
             "--rate", str(rate), "--count", str(int(rate * window_s)),
             "--duration", str(window_s), "--size", str(ctx.payload_size), "--connections", "16",
-            "--out", done_file]
+            "--first-seq", str(first_seq), "--seq-step", str(step), "--out", out_file]
     for h in server.pub_headers():
         argv += ["--header", h]
-    log = open(os.path.join(workdir, "publish.log"), "w")
+    log = open(os.path.join(workdir, f"{log_name}.log"), "w")
     proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
     log.close()
     return proc
+
+
+class PublisherGroup:
+    """Several publishers seen as one process by measure(): running while any is, and once
+    all are done, their summaries merged into the done file the load clients wait for (the
+    highest last_seq, the sums of the rest)."""
+
+    def __init__(self, procs, outs, done_file):
+        self.procs, self.outs, self.done_file = procs, outs, done_file
+        self.returncode = None
+
+    def poll(self):
+        if self.returncode is not None:
+            return self.returncode
+        if any(p.poll() is None for p in self.procs):
+            return None
+        self.merge()
+        self.returncode = max(p.returncode for p in self.procs)
+        return self.returncode
+
+    def merge(self):
+        parts = [read_json(o) for o in self.outs]
+        parts = [x for x in parts if x]
+        if not parts:
+            return
+        merged = dict(parts[0])
+        for key in ("cpu_s", "sent", "acknowledged", "errors", "rate_target", "rate_achieved"):
+            merged[key] = sum(x.get(key, 0) for x in parts)
+        merged["last_seq"] = max(x.get("last_seq", 0) for x in parts)
+        merged["first_seq"] = min(x.get("first_seq", 1) for x in parts)
+        merged["publishers"] = len(parts)
+        tmp = self.done_file + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(merged, f)
+            f.write("\n")
+        os.replace(tmp, self.done_file)
+
+    def send_signal(self, sig):
+        for p in self.procs:
+            if p.poll() is None:
+                p.send_signal(sig)
+
+    def wait(self, timeout=None):
+        deadline = time.monotonic() + (timeout if timeout is not None else 1e9)
+        for p in self.procs:
+            p.wait(timeout=max(0.0, deadline - time.monotonic()))
+        return self.poll()
+
+    def kill(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
 
 
 def read_json(path):

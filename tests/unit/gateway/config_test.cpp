@@ -134,6 +134,32 @@ TEST(Config, PathRules) {
   EXPECT_NE(error_of("channels: [{path: /a}, {path: /a}]").find("twice"), std::string::npos);
 }
 
+TEST(Config, SubscribePathAndTemplates) {
+  GatewayConfig c = load(
+      "server: {subscribe_path: /mux, max_channels_per_subscription: 7}\n"
+      "channels:\n  - {path: '/rooms/{room}', max_channels: 5, idle_ttl: 2m, publish: true}\n");
+  EXPECT_EQ(c.server.subscribe_path, "/mux");
+  EXPECT_EQ(c.server.max_channels_per_subscription, 7u);
+  ASSERT_EQ(c.channels.size(), 1u);
+  EXPECT_EQ(c.channels[0].template_path, "/rooms/{room}");
+  EXPECT_EQ(c.channels[0].max_channels, 5u);
+  EXPECT_EQ(c.channels[0].idle_ttl_ms, 120'000);
+  EXPECT_EQ(load("").server.subscribe_path, "/subscribe");
+  std::string err = error_of("channels: [{path: /subscribe}]");
+  EXPECT_NE(err.find("key 'channels[0].path'"), std::string::npos) << err;
+  EXPECT_NE(err.find("subscribe_path"), std::string::npos) << err;
+  err = error_of("server: {subscribe_path: 'mux'}");
+  EXPECT_NE(err.find("key 'server.subscribe_path'"), std::string::npos) << err;
+  err = error_of("server: {max_channels_per_subscription: 5000}");
+  EXPECT_NE(err.find("server.max_channels_per_subscription"), std::string::npos) << err;
+  err = error_of("channels: [{path: '/rooms/x{room}'}]");
+  EXPECT_NE(err.find("whole segment"), std::string::npos) << err;
+  err = error_of("channels: [{path: /rooms, max_channels: 3}]");
+  EXPECT_NE(err.find("key 'channels[0].max_channels': only a template"), std::string::npos) << err;
+  err = error_of("channels: [{path: '/r/{x}', idle_ttl: 0s}]");
+  EXPECT_NE(err.find("channels[0].idle_ttl"), std::string::npos) << err;
+}
+
 TEST(Config, MissingEnvironmentVariableIsNamed) {
   std::string err =
       error_of("channels:\n  - path: /a\n    publish: {token: \"{{ PUBLISH_TOKEN }}\"}\n");

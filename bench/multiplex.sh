@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Multiplexed subscriptions (issue 13): CPU per delivery, p99 and deliveries/s for subscribers
+# each on ten channels through /subscribe, beside the same number on one channel. What it
+# measures and how: bench/README.md, "Multiplexed subscriptions".
+#
+#   bench/multiplex.sh                              10,000 subscribers, 10 events/s per channel
+#   bench/multiplex.sh --subscribers 500 --duration 5    a smoke test
+#
+# Options: --subscribers N (10000), --rate R (events/s per channel; 10), --duration S (20),
+# --wait-quiet S (before each run, wait up to S s for other work to stop; 30), --results DIR.
+# Environment: BUILD_DIR (default build-bench), JOBS (2), BUILD_TYPE (RelWithDebInfo, as
+# bench/run.sh builds). Every wait is bounded; every process it starts is stopped by PID.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="$(realpath -m "${BUILD_DIR:-$ROOT/build-bench}")"
+JOBS="${JOBS:-2}"
+PYTHON=/usr/bin/python3
+# shellcheck source=bench/cmake_build.sh
+source "$ROOT/bench/cmake_build.sh"
+log() { echo "[multiplex] $*" >&2; }
+
+cd "$ROOT"
+if [[ " $* " == *" --help "* || " $* " == *" -h "* ]]; then
+  exec "$PYTHON" -m bench.runner.multiplex --build-dir "$BUILD_DIR" --help
+fi
+log "building sse-gateway, sse_load and sse_publish in $BUILD_DIR"
+configure_bench_build || exit 1
+build_bench_targets sse-gateway sse_load sse_publish || exit 1
+
+# The gateway and the load clients hold a descriptor per subscriber.
+ulimit -n "$(ulimit -Hn)"
+RUNNER=""
+stop_runner() {
+  if [[ -n "$RUNNER" ]]; then
+    kill -TERM "$RUNNER" 2>/dev/null || true
+    wait "$RUNNER" 2>/dev/null || true
+  fi
+}
+trap stop_runner EXIT
+trap 'exit 130' INT TERM
+"$PYTHON" -m bench.runner.multiplex --build-dir "$BUILD_DIR" \
+  --command "bench/multiplex.sh${*:+ $*}" "$@" &
+RUNNER=$!
+status=0
+wait "$RUNNER" || status=$?
+RUNNER=""
+exit "$status"
