@@ -27,14 +27,14 @@ std::optional<uint64_t> parse_decimal(std::string_view text) {
   return value;
 }
 
-std::string base64_digits(uint64_t value) {
-  std::string out;
+void append_base64_digits(std::string& out, uint64_t value) {
+  char digits[11];
+  size_t n = 0;
   do {
-    out.push_back(kDigits[value & 63]);
+    digits[n++] = kDigits[value & 63];
     value >>= 6;
   } while (value != 0);
-  std::reverse(out.begin(), out.end());
-  return out;
+  while (n > 0) out.push_back(digits[--n]);
 }
 
 // Canonical only (no leading zero digit), so that one id has one spelling.
@@ -128,12 +128,18 @@ std::optional<std::string_view> CompositeId::find(std::string_view key) const {
 
 std::string CompositeId::encode_entry(std::string_view key, std::string_view id) {
   std::string out;
-  if (id.empty()) return out;
+  write_entry(out, key, id);
+  return out;
+}
+
+void CompositeId::write_entry(std::string& out, std::string_view key, std::string_view id) {
+  out.clear();
+  if (id.empty()) return;
   out.push_back('!');
   out += key;
   if (std::optional<uint64_t> decimal = parse_decimal(id)) {
     out.push_back('n');
-    out += base64_digits(*decimal);
+    append_base64_digits(out, *decimal);
   } else if (fits_in_entry(id)) {
     out.push_back('s');
     out += id;
@@ -143,7 +149,6 @@ std::string CompositeId::encode_entry(std::string_view key, std::string_view id)
     // which resumes it from the start of its history rather than from a wrong place.
     out.clear();
   }
-  return out;
 }
 
 std::string CompositeId::encode() const {

@@ -39,6 +39,8 @@ class CompositeId {
   // One entry as encode() writes it ("!" key value), or empty for an id that cannot travel.
   // A stream keeps each channel's entry and joins them per event (multiplexed_stream.h).
   static std::string encode_entry(std::string_view key, std::string_view id);
+  // The same, written over `out` (its capacity kept: no allocation per event once warm).
+  static void write_entry(std::string& out, std::string_view key, std::string_view id);
 
  private:
   std::vector<std::pair<std::string, std::string>> entries_;  // key -> id, sorted by key

@@ -5,6 +5,18 @@
 
 namespace ssegw {
 
+Frame* Frame::make_buffer(size_t capacity) {
+  auto* frame = new Frame(0, Event{}, std::string(), 0);
+  frame->bytes_.reserve(capacity);
+  return frame;
+}
+
+const char* Frame::append(const char* data, size_t n) {
+  const size_t at = bytes_.size();
+  bytes_.append(data, n);  // within capacity: no reallocation, earlier views stay valid
+  return bytes_.data() + at;
+}
+
 std::string_view Frame::envelope_tail(std::string_view channel_path) const {
   if (const std::string* made = envelope_.load(std::memory_order_acquire)) return *made;
   Event wrapped;

@@ -36,6 +36,17 @@ class Frame {
   std::string_view envelope_tail(std::string_view channel_path) const;
   int64_t published_ms() const { return published_ms_; }
 
+  // A buffer that one owner appends to while queues hold views of what it wrote (the id lines
+  // of a multiplexed stream, multiplexed_stream.h). Appending never moves the bytes already
+  // written: the owner checks room() first.
+  static Frame* make_buffer(size_t capacity);
+  size_t room() const { return bytes_.capacity() - bytes_.size(); }
+  // Appends and returns where the bytes landed; n <= room().
+  const char* append(const char* data, size_t n);
+  // Only the owner refers to it: nothing queued points into it, so it may start over.
+  bool unique() const { return refs_.load(std::memory_order_acquire) == 1; }
+  void restart() { bytes_.clear(); }
+
   void retain() const { refs_.fetch_add(1, std::memory_order_relaxed); }
   void release() const {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
@@ -45,7 +56,7 @@ class Frame {
   ~Frame() { delete envelope_.load(std::memory_order_relaxed); }
   const uint64_t seq_;
   const Event event_;
-  const std::string bytes_;
+  std::string bytes_;  // written once, except in a buffer (make_buffer)
   const int64_t published_ms_;
   const size_t tail_offset_;
   mutable std::atomic<const std::string*> envelope_{nullptr};

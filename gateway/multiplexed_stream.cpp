@@ -29,23 +29,50 @@ MuxLeg* MultiplexedStream::add_leg(const std::string& path) {
   if (at != legs.end() && (*at)->key == key) return nullptr;
   auto leg = std::make_unique<MuxLeg>();
   leg->key = std::move(key);
+  joined_stale = true;
   return legs.insert(at, std::move(leg))->get();
 }
 
 void MultiplexedStream::remove_leg(MuxLeg* leg) {
   std::erase_if(parked, [leg](const auto& p) { return p.first == leg; });
   std::erase_if(legs, [leg](const auto& l) { return l.get() == leg; });
+  joined_stale = true;
 }
 
-std::string MultiplexedStream::id_line() const {
-  size_t size = 7;
-  for (const auto& leg : legs) size += leg->entry.size();
-  std::string line;
-  line.reserve(size);
-  line += "id: m1";
-  for (const auto& leg : legs) line += leg->entry;
-  line.push_back('\n');
-  return line;
+void MultiplexedStream::set_entry(MuxLeg& leg, std::string_view id) {
+  const size_t before = leg.entry.size();
+  CompositeId::write_entry(leg.entry, leg.key, id);
+  if (!joined_stale && leg.entry.size() == before) {
+    joined.replace(leg.at, before, leg.entry);
+  } else {
+    joined_stale = true;
+  }
+}
+
+const std::string& MultiplexedStream::id_line() {
+  if (!joined_stale) return joined;
+  joined = "id: m1";
+  for (const auto& leg : legs) {
+    leg->at = joined.size();
+    joined += leg->entry;
+  }
+  joined.push_back('\n');
+  joined_stale = false;
+  return joined;
+}
+
+void MultiplexedStream::push_id_line(OutputQueue& out) {
+  const std::string& line = id_line();
+  // A FrameRef hands out const frames because shared ones never change; this buffer is the
+  // stream's own, and only this stream appends to it.
+  Frame* buffer = const_cast<Frame*>(lines.get());
+  if (buffer && buffer->unique()) buffer->restart();
+  if (!buffer || buffer->room() < line.size()) {
+    // Room for eight lines: a burst of events costs one allocation per eight deliveries.
+    lines = FrameRef::adopt(Frame::make_buffer(std::max<size_t>(512, 8 * line.size())));
+    buffer = const_cast<Frame*>(lines.get());
+  }
+  out.push_view(lines, buffer->append(line.data(), line.size()), line.size());
 }
 
 }  // namespace ssegw

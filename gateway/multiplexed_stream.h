@@ -28,6 +28,7 @@ struct MuxLeg {
   Subscription* stream = nullptr;
   std::string key;    // CompositeId::key_for(path)
   std::string entry;  // "!" key value: the last id sent (or the start point); "" unmentioned
+  size_t at = 0;      // where the entry sits in the stream's joined id line
   // Resuming through a ResumeProvider: what it fetched, then its history frames.
   bool resuming = false;
   std::vector<FrameRef> front;
@@ -48,8 +49,19 @@ struct MultiplexedStream {
   // cannot share a stream: the second is left out and logged).
   MuxLeg* add_leg(const std::string& path);
   void remove_leg(MuxLeg* leg);
+  // The leg's position is now `id` (its entry re-encoded in place in the joined line).
+  void set_entry(MuxLeg& leg, std::string_view id);
   // "id: m1" + every leg's entry + "\n".
-  std::string id_line() const;
+  const std::string& id_line();
+  // Queues the id line as a view into `lines`, the stream's buffer of id lines: one
+  // allocation for many events, and none once the buffer is reused (nothing queued still
+  // points into it), instead of a string and a frame per event.
+  void push_id_line(OutputQueue& out);
+  FrameRef lines;
+  // The id line as it stands, kept joined so that an event costs one copy of it: an entry
+  // that keeps its length (the usual case: ids of one width) is rewritten where it is.
+  std::string joined;
+  bool joined_stale = true;
   // The bytes of `frame` this stream sends after its id line.
   std::string_view tail_of(const Frame& frame, std::string_view path) const {
     return envelope ? frame.envelope_tail(path) : frame.tail();

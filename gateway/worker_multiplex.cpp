@@ -77,9 +77,9 @@ void Worker::start_leg(Subscription& s, const std::shared_ptr<Channel>& channel,
   l.last_seq = plan.last_seq;
   join_fanout(l);
   if (start == LegStart::kLive) {
-    leg->entry = CompositeId::encode_entry(leg->key, plan.newest_id);
+    mux.set_entry(*leg, plan.newest_id);
   } else if (start == LegStart::kFromId && plan.id_known) {
-    leg->entry = CompositeId::encode_entry(leg->key, id);
+    mux.set_entry(*leg, id);
   }
   // Otherwise (everything retained, or an id this channel does not hold) the channel stays
   // unmentioned until its first event is sent, so a reconnect before that replays it whole.
@@ -98,7 +98,7 @@ bool Worker::resume_leg(MuxLeg& leg, const std::string& from_id, ReplayPlan& pla
     l.resume_filter = std::make_unique<std::string>(from_id);
     std::erase_if(plan.frames,
                   [&](const FrameRef& f) { return provider->covers(from_id, f->id()); });
-    leg.entry = CompositeId::encode_entry(leg.key, from_id);
+    s.mux->set_entry(leg, from_id);
     leg.resuming = true;
     leg.front = plan.frames;
     ++s.mux->resumes_pending;
@@ -147,9 +147,9 @@ void Worker::deliver_leg(MuxLeg& leg, const FrameRef& frame) {
     mux.parked.emplace_back(&leg, frame);
     return;
   }
-  if (!frame->id().empty()) leg.entry = CompositeId::encode_entry(leg.key, frame->id());
+  if (!frame->id().empty()) mux.set_entry(leg, frame->id());
   if (s.events && !s.events->wants(frame->event().type)) return;
-  s.out->push_owned(mux.id_line());
+  mux.push_id_line(*s.out);
   const std::string_view tail = mux.tail_of(*frame, leg.sub.channel->path());
   s.out->push_view(frame, tail.data(), tail.size());
 }

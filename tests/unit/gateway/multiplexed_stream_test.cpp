@@ -64,16 +64,24 @@ TEST(MultiplexedStream, TheIdLineJoinsEveryLegsEntryInKeyOrder) {
   MuxLeg* b = mux.add_leg("/b");
   ASSERT_TRUE(a && b);
   EXPECT_EQ(mux.add_leg("/a"), nullptr);  // one leg per key
-  a->entry = CompositeId::encode_entry(a->key, "1000001");
+  mux.set_entry(*a, "1000001");
   EXPECT_EQ(mux.id_line(), "id: m1" + a->entry + "\n");  // b is unmentioned yet
-  b->entry = CompositeId::encode_entry(b->key, "7");
+  mux.set_entry(*b, "7");
+  mux.set_entry(*a, "1000002");  // the same width: rewritten in place
   const std::string line = mux.id_line();
   auto parsed = CompositeId::parse(line.substr(4, line.size() - 5));
   ASSERT_TRUE(parsed);
-  EXPECT_EQ(parsed->find(a->key), "1000001");
+  EXPECT_EQ(parsed->find(a->key), "1000002");
   EXPECT_EQ(parsed->find(b->key), "7");
   mux.remove_leg(a);
   EXPECT_EQ(mux.id_line(), "id: m1" + b->entry + "\n");
+  // Queued lines are views of the stream's buffer, and stay as they were written.
+  OutputQueue q;
+  mux.push_id_line(q);
+  mux.set_entry(*b, "123456789");
+  mux.push_id_line(q);
+  EXPECT_EQ(drain(q), "id: m1" + CompositeId::encode_entry(b->key, "7") + "\nid: m1" +
+                          CompositeId::encode_entry(b->key, "123456789") + "\n");
 }
 
 TEST(Frame, TailDropsOnlyTheIdLineAndTheEnvelopeIsJson) {
