@@ -279,6 +279,8 @@ RouteAction route_multiplex_batch(const HttpRequest& request, const ServerConfig
   return action;
 }
 
+constexpr size_t kMaxPatternsPerSubscription = 8;
+
 // GET subscribe_path?channel=A&channel=/rooms/*: one stream for several channels.
 RouteAction route_multiplex(const HttpRequest& request, const ServerConfig& server,
                             ChannelDirectory& channels, const RequestContext& context,
@@ -321,6 +323,14 @@ RouteAction route_multiplex(const HttpRequest& request, const ServerConfig& serv
         return respond(400, cors, "not a channel pattern: " + name + "\n", keep_alive);
       if (std::find(plan->patterns.begin(), plan->patterns.end(), name) == plan->patterns.end())
         plan->patterns.push_back(name);
+      // Each pattern is matched against every channel, now and whenever one is made: a
+      // handful keeps one request's cost (and every later channel's) small.
+      if (plan->patterns.size() > kMaxPatternsPerSubscription) {
+        return respond(400, cors,
+                       "at most " + std::to_string(kMaxPatternsPerSubscription) +
+                           " patterns per subscription\n",
+                       keep_alive);
+      }
       continue;
     }
     if (auto refused = add_named_channel(name, *grant, channels, cors, keep_alive, *plan))

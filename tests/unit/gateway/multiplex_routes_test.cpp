@@ -81,6 +81,13 @@ TEST_F(MultiplexRoutes, UnknownChannelIs404AndOverTheLimitIs400) {
   EXPECT_EQ(over.response.status, 400);
   EXPECT_NE(over.response.body.find("at most 4"), std::string::npos);
   EXPECT_EQ(route("GET /subscribe?channel=/ro*ms HTTP/1.1\r\n\r\n").response.status, 400);
+  server_.max_channels_per_subscription = 100;
+  std::string nine = "GET /subscribe?channel=/prices";
+  for (int i = 0; i < 9; ++i) nine += "&channel=/p" + std::to_string(i) + "/*";
+  RouteAction patterns = route(nine + " HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(patterns.response.status, 400);
+  EXPECT_EQ(patterns.response.body, "at most 8 patterns per subscription\n");
+  server_.max_channels_per_subscription = 4;
   EXPECT_EQ(route("GET /subscribe?channel=/prices&envelope=xml HTTP/1.1\r\n\r\n").response.status,
             400);
   EXPECT_EQ(route("GET /subscribe?channel=/prices&events=a,,b HTTP/1.1\r\n\r\n").response.status,
