@@ -612,14 +612,20 @@ void Worker::heartbeat() {
   const int64_t interval = settings_->heartbeat_ms;
   if (interval <= 0) return;
   uint64_t sent = 0;
+  // A multiplexed stream is reached through its legs (the first one that finds it idle), or
+  // directly while its patterns have matched no channel yet.
+  auto beat = [&](Subscription* s) {
+    const int64_t last = s->h2 ? s->h2->last_write_ms : s->conn->last_write_ms;
+    if (now - last < interval || !s->out->empty() || s->held) return;
+    s->out->push(heartbeat_frame_);
+    mark_dirty(s);
+    ++sent;
+  };
   for (auto& [channel, subs] : subscribers_) {
-    for (Subscription* s : subs.list) {
-      const int64_t last = s->h2 ? s->h2->last_write_ms : s->conn->last_write_ms;
-      if (now - last < interval || !s->out->empty() || s->held) continue;
-      s->out->push(heartbeat_frame_);
-      mark_dirty(s);
-      ++sent;
-    }
+    for (Subscription* s : subs.list) beat(s->leg ? s->leg->stream : s);
+  }
+  for (Subscription* s : pattern_streams_) {
+    if (s->mux->legs.empty()) beat(s);
   }
   metrics_.heartbeats.fetch_add(sent, std::memory_order_relaxed);
   flush_dirty();

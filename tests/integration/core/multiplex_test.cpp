@@ -218,6 +218,17 @@ TEST_F(Multiplex, ABatchIsAllOrNothing) {
   EXPECT_EQ(events[1].type, "t");
 }
 
+TEST_F(Multiplex, AStreamWhosePatternMatchesNothingYetGetsHeartbeats) {
+  SseClient sub(gw.port(), "/subscribe?channel=/none/*");
+  ASSERT_EQ(sub.status(), 200);
+  EXPECT_FALSE(sub.next(std::chrono::milliseconds(1000)));
+  EXPECT_GE(sub.comments_seen(), 2u);  // heartbeat: 300ms
+  SseClient legs(gw.port(), "/subscribe?channel=/a&channel=/b");
+  EXPECT_FALSE(legs.next(std::chrono::milliseconds(1000)));
+  EXPECT_GE(legs.comments_seen(), 2u);
+  EXPECT_LE(legs.comments_seen(), 5u);  // one per interval, not one per channel
+}
+
 TEST_F(Multiplex, BadSubscriptionsGetTheirStatusAndNothingElse) {
   EXPECT_EQ(http_request(gw.port(), "GET", "/subscribe?channel=/a&channel=/zz").status, 404);
   EXPECT_EQ(
