@@ -75,6 +75,13 @@ RouteAction refuse_access(const AccessDecision& decision, HeaderList cors, bool 
   return action;
 }
 
+// HEAD on a stream: the headers a GET would start with, no body.
+RouteAction stream_head_only(HeaderList headers, bool keep_alive) {
+  headers.emplace_back("Content-Type", "text/event-stream; charset=utf-8");
+  headers.emplace_back("Cache-Control", "no-cache");
+  return respond(200, std::move(headers), "", keep_alive, true);
+}
+
 // The Last-Event-ID header, else the lastEventId query parameter (for clients that cannot
 // set headers on a first connection).
 std::string last_event_id_of(const HttpRequest& request) {
@@ -153,12 +160,7 @@ RouteAction route_channel(const HttpRequest& request, const std::shared_ptr<Chan
   if (request.method == "GET" || request.method == "HEAD") {
     AccessDecision access = check_subscribe(request, options, server.auth, context.now_s);
     if (!access.allowed()) return refuse_access(access, std::move(cors), keep_alive);
-    if (request.method == "HEAD") {
-      HeaderList headers = cors;
-      headers.emplace_back("Content-Type", "text/event-stream; charset=utf-8");
-      headers.emplace_back("Cache-Control", "no-cache");
-      return respond(200, headers, "", keep_alive, true);
-    }
+    if (request.method == "HEAD") return stream_head_only(cors, keep_alive);
     RouteAction action;
     action.kind = RouteAction::Kind::kSubscribe;
     action.channel = channel;
@@ -350,12 +352,7 @@ RouteAction route_multiplex(const HttpRequest& request, const ServerConfig& serv
     return respond(400, cors, "the patterns match more than " + std::to_string(max) + " channels\n",
                    keep_alive);
   }
-  if (request.method == "HEAD") {
-    HeaderList headers = cors;
-    headers.emplace_back("Content-Type", "text/event-stream; charset=utf-8");
-    headers.emplace_back("Cache-Control", "no-cache");
-    return respond(200, headers, "", keep_alive, true);
-  }
+  if (request.method == "HEAD") return stream_head_only(cors, keep_alive);
   RouteAction action;
   action.kind = RouteAction::Kind::kSubscribe;
   action.keep_alive = false;
