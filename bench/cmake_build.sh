@@ -19,3 +19,21 @@ build_bench_targets() {  # target...
     return 1
   }
 }
+
+# Runs `python3 -m bench.runner.MODULE --build-dir BUILD_DIR --command "SCRIPT ARGS" ARGS` with
+# the descriptor limit raised (the gateway and the load clients hold one per subscriber) and
+# stops it by PID when the script exits or is interrupted; exits with the runner's status.
+run_bench_runner() {  # module script args...
+  local module="$1" script="$2"
+  shift 2
+  ulimit -n "$(ulimit -Hn)"
+  RUNNER=""
+  trap 'if [[ -n "$RUNNER" ]]; then kill -TERM "$RUNNER" 2>/dev/null || true; wait "$RUNNER" 2>/dev/null || true; fi' EXIT
+  trap 'exit 130' INT TERM
+  "$PYTHON" -m "bench.runner.$module" --build-dir "$BUILD_DIR" --command "$script${*:+ $*}" "$@" &
+  RUNNER=$!
+  local status=0
+  wait "$RUNNER" || status=$?
+  RUNNER=""
+  exit "$status"
+}

@@ -28,21 +28,4 @@ log "building sse-gateway, sse_load and sse_publish in $BUILD_DIR"
 configure_bench_build || exit 1
 build_bench_targets sse-gateway sse_load sse_publish || exit 1
 
-# The gateway and the load clients hold a descriptor per subscriber.
-ulimit -n "$(ulimit -Hn)"
-RUNNER=""
-stop_runner() {
-  if [[ -n "$RUNNER" ]]; then
-    kill -TERM "$RUNNER" 2>/dev/null || true
-    wait "$RUNNER" 2>/dev/null || true
-  fi
-}
-trap stop_runner EXIT
-trap 'exit 130' INT TERM
-"$PYTHON" -m bench.runner.multiplex --build-dir "$BUILD_DIR" \
-  --command "bench/multiplex.sh${*:+ $*}" "$@" &
-RUNNER=$!
-status=0
-wait "$RUNNER" || status=$?
-RUNNER=""
-exit "$status"
+run_bench_runner multiplex bench/multiplex.sh "$@"
