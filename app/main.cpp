@@ -14,6 +14,7 @@
 #include "gateway/clock.h"
 #include "gateway/config.h"
 #include "gateway/gateway.h"
+#include "gateway/history_store.h"
 #include "gateway/log.h"
 
 namespace {
@@ -114,6 +115,16 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (options.check_only) {
+    if (ssegw::uses_disk_history(config)) {
+      try {
+        // Read-only, beside a gateway that may be running on it.
+        ssegw::HistoryStore::open(config.server.state_dir,
+                                  ssegw::history_map_bytes(config.server.store_size), true);
+      } catch (const ssegw::StoreError& e) {
+        std::cerr << "sse-gateway: " << e.what() << "\n";
+        return 1;
+      }
+    }
     std::cout << options.config << ": ok (" << config.channels.size() << " channels, "
               << config.sources.size() << " sources, " << config.sinks.size() << " sinks)\n";
     return 0;

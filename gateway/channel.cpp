@@ -1,9 +1,8 @@
 #include "channel.h"
 
-#include <charconv>
-
 #include "clock.h"
 #include "sse_framer.h"
+#include "text.h"
 
 namespace ssegw {
 
@@ -20,14 +19,45 @@ ChannelOptions Channel::options() const {
 
 void Channel::update_options(const ChannelOptions& options) {
   std::lock_guard lock(mu_);
+  // Where history lives is fixed at start (the store is reopened then); the rest applies.
+  const bool on_disk = options_.history_on_disk;
   options_ = options;
+  options_.history_on_disk = on_disk;
   history_.set_limits(options.history, options.history_max_age_ms);
+  if (journal_) {
+    journal_->set_sync(options.history_sync);
+    journal_->set_limits(options.history, options.history_max_age_ms);
+  }
 }
 
-PublishResult Channel::publish(Event event) {
+void Channel::restore(StoredChannel stored, std::unique_ptr<ChannelJournal> journal) {
+  std::lock_guard lock(mu_);
+  for (StoredEvent& e : stored.events) {
+    std::string bytes;
+    encode_event(e.event, bytes);
+    newest_id_ = e.event.id;
+    history_.append(
+        FrameRef::adopt(new Frame(e.seq, std::move(e.event), std::move(bytes), e.published_ms)),
+        e.published_ms);
+  }
+  history_.set_dropped_through(stored.dropped_through);
+  seq_ = first_seq_ = stored.last_seq;
+  journal_ = std::move(journal);
+}
+
+bool Channel::answers_after_commit() const {
+  std::lock_guard lock(mu_);
+  return journal_ && journal_->acks_after_commit();
+}
+
+PublishResult Channel::publish(Event event, DeferredAnswer answer) {
   const int64_t now = wall_ms();
   std::lock_guard lock(mu_);
   if (retired_) return PublishResult{false, {}, "channel was removed"};
+  if (journal_ && journal_->full()) {
+    journal_->count_refused();
+    return PublishResult{false, {}, "the history store is full", 507};
+  }
   const uint64_t seq = ++seq_;
   if (event.id.empty()) event.id = std::to_string(id_base_ + seq);
   std::string bytes;
@@ -36,13 +66,25 @@ PublishResult Channel::publish(Event event) {
   newest_id_ = id;
   FrameRef frame = FrameRef::adopt(new Frame(seq, std::move(event), std::move(bytes), now));
   history_.append(frame, now);
+  PublishResult result{true, id, {}};
+  if (journal_) {
+    DurableDone done;
+    if (answer && journal_->acks_after_commit()) {
+      result.deferred = true;
+      done = [answer = std::move(answer), id](bool ok) {
+        answer(ok ? PublishResult{true, id, {}}
+                  : PublishResult{false, {}, "the history store could not write it", 507});
+      };
+    }
+    journal_->append(frame, std::move(done));
+  }
   // Still under the lock: every target sees frames in seq order, which the seamless
   // replay in plan_replay relies on.
   auto self = shared_from_this();
   for (FanoutTarget* target : targets_) target->enqueue_frame(self, frame);
   for (ChannelTap* tap : taps_) tap->on_frame(frame);
   published_.fetch_add(1, std::memory_order_relaxed);
-  return PublishResult{true, std::move(id), {}};
+  return result;
 }
 
 uint64_t Channel::retire() {
@@ -51,38 +93,57 @@ uint64_t Channel::retire() {
   return id_base_ + seq_;
 }
 
+void Channel::drop_stored() {
+  std::lock_guard lock(mu_);
+  if (journal_) journal_->drop(options_.path);
+}
+
+// This run's ids are id_base + seq (only for seqs it issued: restored frames keep the ids
+// an earlier run gave them); any other id is looked up among the retained frames.
 std::optional<uint64_t> Channel::seq_for_id(std::string_view id) const {
-  uint64_t value = 0;
-  auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), value);
-  if (ec == std::errc() && end == id.data() + id.size() && value > id_base_ &&
-      value - id_base_ <= seq_) {
-    return value - id_base_;
-  }
+  const uint64_t value = decimal_id(id);
+  if (value > id_base_ + first_seq_ && value - id_base_ <= seq_) return value - id_base_;
   return history_.find_seq(id);
+}
+
+ReplayPlan Channel::plan_with(std::vector<FrameRef> frames) {
+  ReplayPlan plan;
+  plan.last_seq = seq_;
+  plan.newest_id = newest_id_;
+  plan.frames = std::move(frames);
+  return plan;
 }
 
 ReplayPlan Channel::plan_replay(std::string_view last_event_id) {
   std::lock_guard lock(mu_);
   history_.expire(wall_ms());
-  ReplayPlan plan;
-  plan.last_seq = seq_;
-  plan.newest_id = newest_id_;
-  if (last_event_id.empty()) return plan;
+  if (last_event_id.empty()) return plan_with({});
   // An id we do not hold (too old, or from an earlier run) replays all that is retained.
   std::optional<uint64_t> seq = seq_for_id(last_event_id);
-  plan.frames = history_.replay_after(seq.value_or(0));
-  plan.id_known = seq.has_value() && *seq + 1 >= history_.oldest_seq();
+  ReplayPlan plan = plan_with(history_.replay_after(seq.value_or(0)));
+  // Exact when nothing after the id was pushed out: the next seq it needs is retained, or
+  // is the next one to be published.
+  const uint64_t oldest = history_.empty() ? seq_ + 1 : history_.oldest_seq();
+  plan.id_known = seq.has_value() && *seq + 1 >= oldest;
+  if (!plan.id_known) {
+    const uint64_t value = decimal_id(last_event_id);
+    const bool expired = seq.has_value() || (value != 0 && value <= history_.dropped_through());
+    plan.reset_reason = expired ? "expired" : "unknown";
+    plan.oldest_id = history_.oldest_id();
+  }
   return plan;
 }
 
 ReplayPlan Channel::plan_replay_all() {
   std::lock_guard lock(mu_);
   history_.expire(wall_ms());
-  ReplayPlan plan;
-  plan.last_seq = seq_;
-  plan.newest_id = newest_id_;
-  plan.frames = history_.replay_after(0);
-  return plan;
+  return plan_with(history_.replay_after(0));
+}
+
+ReplayPlan Channel::plan_replay_since(int64_t since_ms) {
+  std::lock_guard lock(mu_);
+  history_.expire(wall_ms());
+  return plan_with(history_.replay_since(since_ms));
 }
 
 void Channel::add_tap(ChannelTap* tap) {

@@ -19,6 +19,7 @@
 #include "channel_history.h"
 #include "event.h"
 #include "frame.h"
+#include "history_writer.h"
 #include "ip_address.h"
 
 namespace ssegw {
@@ -26,7 +27,9 @@ namespace ssegw {
 struct ChannelOptions {
   std::string path;
   size_t history = 1000;
-  int64_t history_max_age_ms = 0;     // 0: kept until pushed out by count
+  int64_t history_max_age_ms = 0;  // 0: kept until pushed out by count
+  bool history_on_disk = false;    // history.store: disk (history_store.h)
+  HistorySync history_sync = HistorySync::kBatch;
   bool publish = false;               // POST allowed: see publish_* for by whom
   std::string publish_token;          // non-empty: Authorization: Bearer required
   std::vector<IpRange> publish_from;  // non-empty: only clients in these ranges
@@ -95,13 +98,22 @@ struct PublishResult {
   bool ok = false;
   std::string id;
   std::string error;
+  int status = 0;         // an HTTP status for a refusal that is not the default's
+  bool deferred = false;  // the answer comes later, once the event is on disk
 };
+
+// Answers a publish to a `sync: always` channel once its commit is on disk (any thread).
+using DeferredAnswer = std::function<void(PublishResult)>;
 
 struct ReplayPlan {
   std::vector<FrameRef> frames;  // to send before anything live
   uint64_t last_seq = 0;         // live frames with seq <= this are already covered
   bool id_known = true;          // false: the id was not found, replay starts at the oldest
   std::string newest_id;         // id of the frame with seq last_seq (empty if none yet)
+  // Set when the id cannot be honoured exactly: "expired" (older than the history) or
+  // "unknown" (never issued here, or from a store that was lost); see reset_event.
+  std::string reset_reason;
+  std::string oldest_id;  // of the oldest retained frame, for the reset event
 };
 
 class Channel : public std::enable_shared_from_this<Channel> {
@@ -114,13 +126,23 @@ class Channel : public std::enable_shared_from_this<Channel> {
   ChannelOptions options() const;
   void update_options(const ChannelOptions& options);
 
+  // Called once, right after construction, by the directory of a channel whose history is
+  // on disk: the retained events come back (ids continue above them) and every publish is
+  // written through `journal`.
+  void restore(StoredChannel stored, std::unique_ptr<ChannelJournal> journal);
+
   // Thread-safe. Assigns an id unless the event carries one (a source with its own ids,
-  // such as Kafka positions), frames it and fans it out. Fails once the channel is retired.
-  PublishResult publish(Event event);
+  // such as Kafka positions), frames it and fans it out. Fails once the channel is retired,
+  // and with 507 while its disk store is full. With `answer` on a sync: always channel the
+  // result is deferred: `answer` gets it once the event is on disk.
+  PublishResult publish(Event event, DeferredAnswer answer = nullptr);
+  bool answers_after_commit() const;
 
   // The channel left the config: it publishes nothing more, and the number returned (the
   // last id it issued) is where a channel later made for the same path starts its ids.
   uint64_t retire();
+  // A retired template channel's stored events go with it, as a memory one's do.
+  void drop_stored();
 
   // Frames after last_event_id (everything retained if it is not held) plus the seq the
   // caller's live stream starts after. Empty id: nothing to replay.
@@ -128,6 +150,8 @@ class Channel : public std::enable_shared_from_this<Channel> {
   // Every retained frame: for a channel that a resuming subscription's id does not mention
   // (made after it), so all the channel has is new to the subscriber.
   ReplayPlan plan_replay_all();
+  // Every retained frame published at or after the time (?lastEventId=<RFC 3339 time>).
+  ReplayPlan plan_replay_since(int64_t since_ms);
 
   void add_tap(ChannelTap* tap);
   void remove_tap(ChannelTap* tap);
@@ -155,7 +179,9 @@ class Channel : public std::enable_shared_from_this<Channel> {
   // and pause reading their upstream while it is false. Nested holds count.
   void hold() { holds_.fetch_add(1, std::memory_order_relaxed); }
   void release_hold() { holds_.fetch_sub(1, std::memory_order_relaxed); }
-  bool accepting() const { return holds_.load(std::memory_order_relaxed) <= 0; }
+  bool accepting() const {
+    return holds_.load(std::memory_order_relaxed) <= 0 && !(journal_ && journal_->full());
+  }
 
   // Exactly-once restarts: a sink that found, at start, the last event it delivered for a
   // source records that event's origin id; the source resumes its upstream after it.
@@ -170,12 +196,15 @@ class Channel : public std::enable_shared_from_this<Channel> {
 
  private:
   std::optional<uint64_t> seq_for_id(std::string_view id) const;
+  ReplayPlan plan_with(std::vector<FrameRef> frames);
 
   mutable std::mutex mu_;
   ChannelOptions options_;
   const uint64_t id_base_;
   uint64_t seq_ = 0;
+  uint64_t first_seq_ = 0;  // seqs up to this came back from the store, with their own ids
   bool retired_ = false;
+  std::unique_ptr<ChannelJournal> journal_;  // set by restore() only
   std::string newest_id_;
   ChannelHistory history_;
   std::vector<FanoutTarget*> targets_;

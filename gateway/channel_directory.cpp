@@ -4,6 +4,7 @@
 #include <set>
 
 #include "clock.h"
+#include "log.h"
 
 namespace ssegw {
 
@@ -127,6 +128,7 @@ std::vector<std::shared_ptr<Channel>> ChannelDirectory::apply(
         retired_ids_[it->first] = it->second->retire();
       }
       it->second->retire();
+      gone_from_store_.insert(it->first);
       removed.push_back(it->second);
       it = channels_.erase(it);
     }
@@ -153,6 +155,8 @@ std::vector<std::shared_ptr<Channel>> ChannelDirectory::sweep_idle(int64_t now_m
       continue;
     }
     template_floor_ = std::max(template_floor_, channel->second->retire());
+    channel->second->drop_stored();
+    gone_from_store_.insert(channel->first);
     removed.push_back(channel->second);
     channels_.erase(channel);
     if (t != templates_.end()) {
@@ -174,7 +178,34 @@ std::shared_ptr<Channel> ChannelDirectory::make_channel(ChannelOptions options) 
   if (!options.template_path.empty()) {
     base = std::max({base, template_floor_, static_cast<uint64_t>(wall_ms()) * 1'000'000});
   }
-  return std::make_shared<Channel>(std::move(options), base, targets_);
+  auto channel = std::make_shared<Channel>(options, base, targets_);
+  if (options.history_on_disk && writer_ != nullptr) attach_store(*channel, options);
+  return channel;
+}
+
+void ChannelDirectory::attach_store(Channel& channel, const ChannelOptions& options) {
+  if (gone_from_store_.erase(options.path) > 0 && !writer_->flush(2000)) {
+    log_warn("history store busy: a channel made again may miss its last stored events",
+             {{"channel", options.path}});
+  }
+  try {
+    StoredChannel stored =
+        store_->load(options.path, options.history, options.history_max_age_ms, wall_ms());
+    const uint32_t number = stored.number;
+    writer_->register_channel(stored, options.path, options.history, options.history_max_age_ms);
+    channel.restore(std::move(stored),
+                    std::make_unique<ChannelJournal>(*writer_, number, options.history_sync));
+  } catch (const StoreError& e) {
+    // The store was checked whole at start, so this is a disk failing under us.
+    log_error("history store unreadable: the channel keeps its history in memory only",
+              {{"channel", options.path}, {"error", e.what()}});
+  }
+}
+
+void ChannelDirectory::set_store(HistoryStore* store, HistoryWriter* writer) {
+  std::lock_guard lock(mu_);
+  store_ = store;
+  writer_ = writer;
 }
 
 void ChannelDirectory::notify(const std::vector<std::shared_ptr<Channel>>& made) const {

@@ -9,11 +9,14 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "channel.h"
 #include "channel_template.h"
+#include "history_store.h"
+#include "history_writer.h"
 
 namespace ssegw {
 
@@ -51,6 +54,9 @@ class ChannelDirectory {
   // Called, outside the directory's lock, with every channel made after start (on demand or
   // by a reload): multiplexed subscriptions with patterns take it (Worker::channel_added).
   void set_on_created(std::function<void(const std::shared_ptr<Channel>&)> fn);
+  // Channels with history.store: disk keep it here (set before the first apply; both may be
+  // null when no channel stores to disk).
+  void set_store(HistoryStore* store, HistoryWriter* writer);
 
  private:
   struct Template {
@@ -78,9 +84,15 @@ class ChannelDirectory {
   // The highest id any removed template channel issued: one number, however many values
   // came and went, that a template channel made later starts above.
   uint64_t template_floor_ = 0;
+  HistoryStore* store_ = nullptr;
+  HistoryWriter* writer_ = nullptr;
+  // Paths whose disk channel went (reload, idle sweep) and may come back: the writer must
+  // be done with the old one's events before a new one reads the store.
+  std::set<std::string> gone_from_store_;
   std::function<void(const std::shared_ptr<Channel>&)> on_created_;
 
   std::shared_ptr<Channel> make_channel(ChannelOptions options);
+  void attach_store(Channel& channel, const ChannelOptions& options);
   const Template* template_for(const std::string& path) const;
   void notify(const std::vector<std::shared_ptr<Channel>>& made) const;
 };

@@ -2,19 +2,26 @@
 
 #include <algorithm>
 
+#include "text.h"
+
 namespace ssegw {
 
 void ChannelHistory::append(FrameRef frame, int64_t now_ms) {
   if (max_events_ == 0) return;
   frames_.push_back(std::move(frame));
-  while (frames_.size() > max_events_) frames_.pop_front();
+  while (frames_.size() > max_events_) drop_oldest();
   expire(now_ms);
+}
+
+void ChannelHistory::drop_oldest() {
+  set_dropped_through(decimal_id(frames_.front()->id()));
+  frames_.pop_front();
 }
 
 void ChannelHistory::expire(int64_t now_ms) {
   if (max_age_ms_ <= 0) return;
   while (!frames_.empty() && now_ms - frames_.front()->published_ms() > max_age_ms_) {
-    frames_.pop_front();
+    drop_oldest();
   }
 }
 
@@ -35,7 +42,15 @@ std::optional<uint64_t> ChannelHistory::find_seq(std::string_view id) const {
 void ChannelHistory::set_limits(size_t max_events, int64_t max_age_ms) {
   max_events_ = max_events;
   max_age_ms_ = max_age_ms;
-  while (frames_.size() > max_events_) frames_.pop_front();
+  while (frames_.size() > max_events_) drop_oldest();
+}
+
+std::vector<FrameRef> ChannelHistory::replay_since(int64_t since_ms) const {
+  // Publish times only grow within a run but may step back across a restart (clock
+  // changes): a linear scan from the newest keeps every frame at or after the time.
+  auto it = frames_.end();
+  while (it != frames_.begin() && (*std::prev(it))->published_ms() >= since_ms) --it;
+  return std::vector<FrameRef>(it, frames_.end());
 }
 
 }  // namespace ssegw

@@ -2,6 +2,7 @@
 
 #include <netdb.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -122,10 +123,13 @@ IpLimits parse_limits(const ConfigNode& node) {
 }
 
 ServerConfig parse_server(const ConfigNode& node, const ListenResolver& resolve) {
-  node.only_keys({"listen", "workers", "headers", "heartbeat", "max_connections", "cors_origins",
-                  "cors_credentials", "max_body_bytes", "subscriber_queue_bytes",
-                  "shutdown_timeout", "request_timeout", "log_level", "io_uring", "http2",
-                  "trusted_proxies", "limits", "subscribe_path", "max_channels_per_subscription"});
+  node.only_keys({"listen",           "workers",         "headers",
+                  "heartbeat",        "max_connections", "cors_origins",
+                  "cors_credentials", "max_body_bytes",  "subscriber_queue_bytes",
+                  "shutdown_timeout", "request_timeout", "log_level",
+                  "io_uring",         "http2",           "trusted_proxies",
+                  "limits",           "subscribe_path",  "max_channels_per_subscription",
+                  "state_dir",        "store_size",      "reset_event"});
   ServerConfig server;
   if (auto listen = node.get("listen")) {
     server.listen.clear();
@@ -173,6 +177,13 @@ ServerConfig parse_server(const ConfigNode& node, const ListenResolver& resolve)
   server.max_channels_per_subscription = static_cast<size_t>(
       node.int_or("max_channels_per_subscription",
                   static_cast<int64_t>(server.max_channels_per_subscription), 1, 1000));
+  server.state_dir = node.str_or("state_dir", server.state_dir);
+  if (server.state_dir.empty()) node["state_dir"].fail("must not be empty");
+  server.store_size = node.bytes_or("store_size", server.store_size);
+  if (server.store_size < (int64_t{1} << 20)) node["store_size"].fail("must be at least 1MiB");
+  server.reset_event = node.str_or("reset_event", server.reset_event);
+  if (server.reset_event.find_first_of("\r\n") != std::string::npos)
+    node["reset_event"].fail("an event type is one line");
   server.log_level = node.str_or("log_level", server.log_level);
   if (server.log_level != "debug" && server.log_level != "info" && server.log_level != "warn" &&
       server.log_level != "error") {
@@ -181,11 +192,27 @@ ServerConfig parse_server(const ConfigNode& node, const ListenResolver& resolve)
   return server;
 }
 
+HistorySync parse_sync(const ConfigNode& node) {
+  const std::string sync = node.str();
+  if (sync == "always") return HistorySync::kAlways;
+  if (sync == "batch") return HistorySync::kBatch;
+  if (sync == "none") return HistorySync::kNone;
+  node.fail("expected always, batch or none, got '" + sync + "'");
+}
+
 void parse_history(const ConfigNode& node, ChannelOptions& channel) {
   if (node.is_map()) {
-    node.only_keys({"size", "max_age"});
+    node.only_keys({"size", "max_age", "store", "sync"});
     channel.history = static_cast<size_t>(node.int_or("size", 1000, 0, 10'000'000));
     channel.history_max_age_ms = node.duration_or("max_age", 0);
+    const std::string store = node.str_or("store", "memory");
+    if (store != "memory" && store != "disk")
+      node["store"].fail("expected memory or disk, got '" + store + "'");
+    channel.history_on_disk = store == "disk";
+    if (auto sync = node.get("sync")) {
+      if (!channel.history_on_disk) sync->fail("only a history with store: disk takes sync");
+      channel.history_sync = parse_sync(*sync);
+    }
   } else {
     channel.history = static_cast<size_t>(node.integer(0, 10'000'000));
   }
@@ -267,6 +294,8 @@ void parse_channel(const ConfigNode& node, const BridgeCatalog& catalog, Gateway
       node["path"].fail("channel '" + channel.path + "' is defined twice");
   }
   if (auto backbone = node.get("backbone")) {
+    if (channel.history_on_disk)
+      (*node.get("history"))["store"].fail("a backbone channel's history is Kafka: no store: disk");
     backbone->expect_map();
     std::vector<std::string> kinds = backbone->keys();
     if (kinds.size() != 1) backbone->fail("expected exactly one backbone type");
@@ -425,6 +454,11 @@ GatewayConfig load_config_file(const std::string& path, const BridgeCatalog& cat
   std::ostringstream text;
   text << in.rdbuf();
   return load_config_text(text.str(), path, catalog, env, resolve);
+}
+
+bool uses_disk_history(const GatewayConfig& config) {
+  return std::any_of(config.channels.begin(), config.channels.end(),
+                     [](const ChannelOptions& c) { return c.history_on_disk; });
 }
 
 }  // namespace ssegw

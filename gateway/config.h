@@ -86,6 +86,11 @@ struct ServerConfig {
   // One stream for several channels: GET subscribe_path?channel=A&channel=B ("" turns it off).
   std::string subscribe_path = "/subscribe";
   size_t max_channels_per_subscription = 100;
+  // Durable history (history.store: disk) lives in <state_dir>/history, bounded by
+  // store_size; a resume that cannot be exact starts with a `reset_event` ("" : none).
+  std::string state_dir = "./state";
+  int64_t store_size = int64_t{1} << 30;
+  std::string reset_event = "reset";
 };
 
 struct GatewayConfig {
@@ -96,6 +101,9 @@ struct GatewayConfig {
   std::vector<BridgeConfig> sinks;
   std::vector<BridgeConfig> backbones;  // one per channel with `backbone:`
 };
+
+// Whether any channel keeps its history on disk (so the store must be opened).
+bool uses_disk_history(const GatewayConfig& config);
 
 // Throws ConfigError ("file:line:col: key 'x.y': problem") on anything it does not fully
 // understand: unknown keys, duplicate keys, wrong types, bad values, missing environment

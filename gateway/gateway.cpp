@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <set>
 #include <thread>
@@ -86,6 +87,7 @@ Gateway::Gateway(GatewayConfig config, BridgeCatalog catalog, EnvLookup env, Gat
     targets.push_back(workers_.back().get());
   }
   channels_ = std::make_unique<ChannelDirectory>(options_.id_base, targets);
+  open_history_store();
   channels_->apply(config_.channels);
   channels_->set_on_created([this](const std::shared_ptr<Channel>& channel) {
     for (auto& worker : workers_) worker->channel_added(channel);
@@ -95,6 +97,21 @@ Gateway::Gateway(GatewayConfig config, BridgeCatalog catalog, EnvLookup env, Gat
     if (worker != workers_.back()) worker->set_publish_worker(workers_.back().get());
   }
   context_ = std::make_unique<BridgeContext>(BridgeContext{*channels_});
+}
+
+void Gateway::open_history_store() {
+  if (!uses_disk_history(config_)) return;
+  try {
+    store_ =
+        HistoryStore::open(config_.server.state_dir, history_map_bytes(config_.server.store_size));
+  } catch (const StoreError& e) {
+    throw ConfigError(e.what());
+  }
+  writer_ = std::make_unique<HistoryWriter>(*store_, config_.server.store_size);
+  channels_->set_store(store_.get(), writer_.get());
+  log_info("history store open", {{"file", store_->file()},
+                                  {"channels", std::to_string(store_->channel_count())},
+                                  {"event_bytes", std::to_string(store_->stored_event_bytes())}});
 }
 
 Gateway::~Gateway() {
@@ -394,7 +411,9 @@ std::vector<NamedStatus> Gateway::bridge_statuses() const {
 }
 
 std::string Gateway::metrics_text() const {
-  return render_prometheus(metrics_, *channels_, bridge_statuses());
+  std::string text = render_prometheus(metrics_, *channels_, bridge_statuses());
+  if (writer_) text += render_store_metrics(*store_, *writer_);
+  return text;
 }
 
 std::pair<bool, std::string> Gateway::readiness() const {

@@ -53,6 +53,7 @@ class Gateway final : public StatusSource {
     ListenerPtr handle;
   };
 
+  void open_history_store();
   bool bind_listeners();
   static std::shared_ptr<const ListenerProfile> make_profile(const ListenAddress& address);
   void reload_certificates(const std::vector<ListenAddress>& next);
@@ -74,6 +75,9 @@ class Gateway final : public StatusSource {
   Metrics metrics_;
   IpLimiter limiter_;  // before the workers: their connections give their leases back to it
   SystemdNotifier notifier_;
+  // Before the workers and channels: both refer to the writer until they are gone.
+  std::unique_ptr<HistoryStore> store_;
+  std::unique_ptr<HistoryWriter> writer_;
   EventBasePtr base_;
   std::vector<std::unique_ptr<Worker>> workers_;  // the fan-out workers, then the publish one
   int fanout_workers_ = 0;

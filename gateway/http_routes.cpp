@@ -83,10 +83,9 @@ RouteAction stream_head_only(HeaderList headers, bool keep_alive) {
 }
 
 // The Last-Event-ID header, else the lastEventId query parameter (for clients that cannot
-// set headers on a first connection).
-std::string last_event_id_of(const HttpRequest& request) {
-  if (const std::string* id = request.header("last-event-id")) return *id;
-  return request.query_param("lastEventId").value_or("");
+// set headers on a first connection, and for earliest / latest / a time).
+StartPosition start_of(const HttpRequest& request) {
+  return start_position(request.header("last-event-id"), request.query_param("lastEventId"));
 }
 
 // ?events=a,b: false when it is present and not a usable list.
@@ -168,7 +167,7 @@ RouteAction route_channel(const HttpRequest& request, const std::shared_ptr<Chan
     action.ends_at_s = access.ends_at_s;
     action.headers = server.headers;
     action.headers.insert(action.headers.end(), cors.begin(), cors.end());
-    action.last_event_id = last_event_id_of(request);
+    action.start = start_of(request);
     if (!read_event_filter(request, action)) return bad_event_filter(std::move(cors), keep_alive);
     return action;
   }
@@ -357,7 +356,7 @@ RouteAction route_multiplex(const HttpRequest& request, const ServerConfig& serv
   action.kind = RouteAction::Kind::kSubscribe;
   action.keep_alive = false;
   action.headers = with(server.headers, cors);
-  action.last_event_id = last_event_id_of(request);
+  action.start = start_of(request);
   if (!read_event_filter(request, action)) return bad_event_filter(std::move(cors), keep_alive);
   for (const auto& channel : plan->channels) {
     if (channel->options().subscribe_jwt) action.ends_at_s = grant->ends_at_s();
@@ -427,13 +426,18 @@ Response batch_response(const std::vector<PublishResult>& results, const HeaderL
   if (!failed) return Response{200, std::move(all), "{\"ids\":[" + ids + "]}\n"};
   std::string body = "{\"error\":";
   append_json_string(body, failed->error);
-  return Response{503, std::move(all), body + ",\"ids\":[" + ids + "]}\n"};
+  const int status = failed->status != 0 ? failed->status : 503;
+  return Response{status, std::move(all), body + ",\"ids\":[" + ids + "]}\n"};
 }
 
 Response publish_response(const PublishResult& result, const HeaderList& headers) {
   HeaderList all = headers;
   all.emplace_back("Content-Type", "application/json");
-  if (!result.ok) return Response{503, std::move(all), "{\"error\":\"" + result.error + "\"}\n"};
+  if (!result.ok) {
+    std::string body = "{\"error\":";
+    append_json_string(body, result.error);
+    return Response{result.status != 0 ? result.status : 503, std::move(all), body + "}\n"};
+  }
   // Ids are checked free of CR/LF/NUL; quotes and backslashes are escaped for JSON.
   std::string id;
   for (char c : result.id) {

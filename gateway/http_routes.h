@@ -14,6 +14,7 @@
 #include "http_request.h"
 #include "http_response.h"
 #include "metrics.h"
+#include "start_position.h"
 
 namespace ssegw {
 
@@ -32,9 +33,9 @@ struct RouteAction {
   Response response;  // kRespond
   bool keep_alive = true;
   std::shared_ptr<Channel> channel;
-  std::string last_event_id;  // kSubscribe
-  HeaderList headers;         // kSubscribe: extra stream headers; kPublish: answer headers
-  Event event;                // kPublish
+  StartPosition start;  // kSubscribe: Last-Event-ID or ?lastEventId=
+  HeaderList headers;   // kSubscribe: extra stream headers; kPublish: answer headers
+  Event event;          // kPublish
   // kPublish of an application/x-ndjson body: every event with its channel, all checked.
   std::vector<std::pair<std::shared_ptr<Channel>, Event>> batch;
   std::optional<int64_t> ends_at_s;               // kSubscribe: the token's end (access_control.h)

@@ -3,6 +3,9 @@
 #include <map>
 #include <sstream>
 
+#include "history_store.h"
+#include "history_writer.h"
+
 namespace ssegw {
 namespace {
 
@@ -181,6 +184,31 @@ void Metrics::count_goaway(std::string_view reason) {
   goaways_sent[label_index(kGoawayReasons, reason)].fetch_add(1, std::memory_order_relaxed);
 }
 
+std::string render_store_metrics(const HistoryStore& store, const HistoryWriter& writer) {
+  const HistoryWriter::Stats st = writer.stats();
+  std::ostringstream out;
+  counter(out, "ssegw_store_event_bytes",
+          "Bytes of the events the disk history holds (keys and values): what store_size bounds.",
+          static_cast<uint64_t>(std::max<int64_t>(0, st.event_bytes)), "gauge");
+  counter(out, "ssegw_store_file_bytes",
+          "High-water mark of the history store's file (LMDB reuses freed pages below it).",
+          static_cast<uint64_t>(store.used_bytes()), "gauge");
+  counter(out, "ssegw_store_full", "1 while the history store refuses publishes (507).",
+          st.full ? 1 : 0, "gauge");
+  counter(out, "ssegw_store_refused_total", "Publishes answered 507: the history store was full.",
+          st.refused);
+  counter(out, "ssegw_store_commits_total", "Group commits of the history store.", st.commits);
+  counter(out, "ssegw_store_events_written_total", "Events written to the history store.",
+          st.events_written);
+  counter(out, "ssegw_store_syncs_total", "fsyncs of the history store.", st.syncs);
+  counter(out, "ssegw_store_errors_total",
+          "History store writes or fsyncs that failed (those events are in memory only).",
+          st.errors);
+  counter(out, "ssegw_store_queued", "Events waiting for the history store's writer.", st.queued,
+          "gauge");
+  return out.str();
+}
+
 std::string render_prometheus(const Metrics& m, const ChannelDirectory& channels,
                               const std::vector<NamedStatus>& bridges) {
   std::ostringstream out;
@@ -218,6 +246,9 @@ std::string render_prometheus(const Metrics& m, const ChannelDirectory& channels
           m.publishes_rejected.load());
   counter(out, "ssegw_replayed_events_total", "Events replayed for Last-Event-ID.",
           m.replayed_events.load());
+  counter(out, "ssegw_resume_resets_total",
+          "Streams started with the reset event: their Last-Event-ID was expired or unknown.",
+          m.resets.load());
   counter(out, "ssegw_heartbeats_total", "Heartbeat comments sent.", m.heartbeats.load());
   write_tls_http2(out, m);
   write_access(out, m);

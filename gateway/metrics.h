@@ -29,6 +29,7 @@ struct Metrics {
   std::atomic<uint64_t> publishes{0};
   std::atomic<uint64_t> publishes_rejected{0};
   std::atomic<uint64_t> replayed_events{0};
+  std::atomic<uint64_t> resets{0};  // streams told their Last-Event-ID could not be honoured
   std::atomic<uint64_t> heartbeats{0};
   std::atomic<uint64_t> batched_sends{0};    // sends made through a worker's io_uring
   std::atomic<int64_t> io_uring_workers{0};  // workers whose sends go through io_uring
@@ -73,6 +74,11 @@ struct NamedStatus {
   BridgeStatus status;
   bool ready = false;
 };
+
+class HistoryStore;
+class HistoryWriter;
+// The disk history store's figures (history_store.h), appended when a store is open.
+std::string render_store_metrics(const HistoryStore& store, const HistoryWriter& writer);
 
 std::string render_prometheus(const Metrics& metrics, const ChannelDirectory& channels,
                               const std::vector<NamedStatus>& bridges);

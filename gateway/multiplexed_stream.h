@@ -41,6 +41,7 @@ struct MultiplexedStream {
   bool envelope = false;
   size_t max_channels = 0;
   int resumes_pending = 0;
+  int64_t since_ms = 0;  // ?lastEventId=<time>: where each leg's replay starts
   // Deliveries that wait for resumes, in order (a null frame never).
   std::vector<std::pair<MuxLeg*, FrameRef>> parked;
 

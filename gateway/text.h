@@ -1,6 +1,8 @@
 #pragma once
 // Small ASCII text helpers shared by the parsers: HTTP names and tokens are ASCII, so the
 // C locale's tolower/isspace (which vary with the locale) are not what any of them want.
+#include <charconv>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -29,6 +31,13 @@ inline std::string_view trim_space(std::string_view s) {
   const size_t b = s.find_first_not_of(kSpace);
   if (b == std::string_view::npos) return {};
   return s.substr(b, s.find_last_not_of(kSpace) - b + 1);
+}
+
+// The value of an all-digits id (a gateway id), 0 for any other id.
+inline uint64_t decimal_id(std::string_view id) {
+  uint64_t value = 0;
+  auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), value);
+  return ec == std::errc() && end == id.data() + id.size() ? value : 0;
 }
 
 }  // namespace ssegw

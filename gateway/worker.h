@@ -89,7 +89,7 @@ class Worker final : public FanoutTarget {
     int32_t stream = 0;
     const Channel* leg = nullptr;  // a multiplexed stream's leg that resumes
   };
-  enum class LegStart { kLive, kFromId, kAll };
+  enum class LegStart { kLive, kFromId, kAll, kSince };
   friend struct Http2Link;
   // A connection's socket is not read while this much of its answers waits unsent: a client
   // that pipelines requests and never reads cannot make the gateway buffer without bound.
@@ -123,6 +123,7 @@ class Worker final : public FanoutTarget {
   void answer(Connection* c, Http2Stream* stream, const Response& response, bool keep_alive);
   void subscribe(Connection* c, RouteAction& action);
   void begin_subscription(Subscription& s, RouteAction& action, std::string prefix);
+  static ReplayPlan plan_start(Channel& channel, const StartPosition& start);
   void start_resume(Subscription& s, ResumeProvider* provider, const std::string& last_id,
                     ReplayPlan plan, std::string prefix);
   Subscription* find_subscription(const Waiter& waiter) const;

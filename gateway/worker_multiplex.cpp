@@ -30,11 +30,25 @@ void Worker::begin_multiplexed(Subscription& s, RouteAction& action, std::string
   // No Last-Event-ID: every channel from now. A composite one: each channel from its entry,
   // and from the start of its history when it has none (made after the id). Any other id,
   // or a malformed one, is unknown: everything retained, as for a single channel.
-  const std::string& id = action.last_event_id;
+  const std::string& id = action.start.id;
   const std::optional<CompositeId> from = id.empty() ? std::nullopt : CompositeId::parse(id);
+  mux.since_ms = action.start.since_ms;
   // Nothing is sent until every leg has started: one pending count stands for this loop.
   mux.resumes_pending = 1;
   for (const std::shared_ptr<Channel>& channel : request.channels) {
+    switch (action.start.kind) {
+      case StartPosition::Kind::kEarliest:
+        start_leg(s, channel, LegStart::kAll, {});
+        continue;
+      case StartPosition::Kind::kLatest:
+        start_leg(s, channel, LegStart::kLive, {});
+        continue;
+      case StartPosition::Kind::kSince:
+        start_leg(s, channel, LegStart::kSince, {});
+        continue;
+      case StartPosition::Kind::kId:
+        break;
+    }
     if (id.empty()) {
       start_leg(s, channel, LegStart::kLive, {});
       continue;
@@ -71,9 +85,10 @@ void Worker::start_leg(Subscription& s, const std::shared_ptr<Channel>& channel,
   l.leg = leg;
   l.channel = channel;
   const std::string id(from_id);
-  ReplayPlan plan = start == LegStart::kLive  ? channel->plan_replay("")
-                    : start == LegStart::kAll ? channel->plan_replay_all()
-                                              : channel->plan_replay(id);
+  ReplayPlan plan = start == LegStart::kLive    ? channel->plan_replay("")
+                    : start == LegStart::kAll   ? channel->plan_replay_all()
+                    : start == LegStart::kSince ? channel->plan_replay_since(s.mux->since_ms)
+                                                : channel->plan_replay(id);
   l.last_seq = plan.last_seq;
   join_fanout(l);
   if (start == LegStart::kLive) {
@@ -84,6 +99,12 @@ void Worker::start_leg(Subscription& s, const std::shared_ptr<Channel>& channel,
   // Otherwise (everything retained, or an id this channel does not hold) the channel stays
   // unmentioned until its first event is sent, so a reconnect before that replays it whole.
   if (start == LegStart::kFromId && !plan.id_known && resume_leg(*leg, id, plan)) return;
+  if (!plan.reset_reason.empty() && !settings_->reset_event.empty()) {
+    // Ahead of this channel's frames, which are parked or follow it in `out`.
+    s.out->push_owned(encode_reset_event(settings_->reset_event, id, plan.oldest_id,
+                                         plan.reset_reason, channel->path()));
+    metrics_.resets.fetch_add(1, std::memory_order_relaxed);
+  }
   metrics_.replayed_events.fetch_add(plan.frames.size(), std::memory_order_relaxed);
   for (const FrameRef& frame : plan.frames) deliver_leg(*leg, frame);
 }

@@ -63,23 +63,27 @@ void Worker::begin_subscription(Subscription& s, RouteAction& action, std::strin
   const ChannelOptions options = s.channel->options();
   if (options.retry_ms > 0) prefix += encode_retry(options.retry_ms);
   streams_.fetch_add(1, std::memory_order_relaxed);  // before the plan: see enqueue_frame
-  ReplayPlan plan = s.channel->plan_replay(action.last_event_id);
+  const std::string& last_id = action.start.id;
+  ReplayPlan plan = plan_start(*s.channel, action.start);
   s.last_seq = plan.last_seq;
   join_fanout(s);
   metrics_.subscriptions.fetch_add(1, std::memory_order_relaxed);
   const bool resuming = s.channel->with_resume_provider([&](ResumeProvider* provider) {
-    if (action.last_event_id.empty() || plan.id_known || !provider ||
-        !provider->understands(action.last_event_id)) {
+    if (last_id.empty() || plan.id_known || !provider || !provider->understands(last_id)) {
       return false;
     }
-    s.resume_filter = std::make_unique<std::string>(action.last_event_id);
-    std::erase_if(plan.frames, [&](const FrameRef& f) {
-      return provider->covers(action.last_event_id, f->id());
-    });
-    start_resume(s, provider, action.last_event_id, std::move(plan), std::move(prefix));
+    s.resume_filter = std::make_unique<std::string>(last_id);
+    std::erase_if(plan.frames,
+                  [&](const FrameRef& f) { return provider->covers(last_id, f->id()); });
+    start_resume(s, provider, last_id, std::move(plan), std::move(prefix));
     return true;
   });
   if (resuming) return;
+  if (!plan.reset_reason.empty() && !settings_->reset_event.empty()) {
+    prefix +=
+        encode_reset_event(settings_->reset_event, last_id, plan.oldest_id, plan.reset_reason);
+    metrics_.resets.fetch_add(1, std::memory_order_relaxed);
+  }
   s.out->push_owned(std::move(prefix));
   size_t replay_bytes = 0;
   for (FrameRef& frame : plan.frames) {
@@ -91,6 +95,20 @@ void Worker::begin_subscription(Subscription& s, RouteAction& action, std::strin
   s.queue_limit += replay_bytes;
   metrics_.replayed_events.fetch_add(plan.frames.size(), std::memory_order_relaxed);
   metrics_.events_delivered.fetch_add(plan.frames.size(), std::memory_order_relaxed);
+}
+
+ReplayPlan Worker::plan_start(Channel& channel, const StartPosition& start) {
+  switch (start.kind) {
+    case StartPosition::Kind::kEarliest:
+      return channel.plan_replay_all();
+    case StartPosition::Kind::kLatest:
+      return channel.plan_replay("");
+    case StartPosition::Kind::kSince:
+      return channel.plan_replay_since(start.since_ms);
+    case StartPosition::Kind::kId:
+      break;
+  }
+  return channel.plan_replay(start.id);
 }
 
 void Worker::start_resume(Subscription& s, ResumeProvider* provider, const std::string& last_id,
@@ -168,8 +186,25 @@ void Worker::publish(Connection* c, Http2Stream* stream, RouteAction& action) {
     return true;
   });
   if (routed) return;
-  PublishResult result = action.channel->publish(std::move(action.event));
-  metrics_.publishes.fetch_add(1, std::memory_order_relaxed);
+  DeferredAnswer later;
+  const uint64_t wait_id = next_id_++;
+  if (action.channel->answers_after_commit()) {
+    // sync: always: answered once the event is on disk (the writer posts it here).
+    later = [this, wait_id, headers = action.headers,
+             keep_alive = action.keep_alive](PublishResult r) {
+      post([this, wait_id, r = std::move(r), headers, keep_alive] {
+        count_publishes(r.ok ? 1 : 0, r.ok ? 0 : 1);
+        finish_answer(wait_id, publish_response(r, headers), keep_alive);
+      });
+    };
+  }
+  PublishResult result = action.channel->publish(std::move(action.event), std::move(later));
+  if (result.deferred) {
+    if (stream == nullptr) c->mode = Connection::Mode::kAwaitPublish;
+    waiting_[wait_id] = Waiter{c, stream ? stream->id : 0};
+    return;
+  }
+  count_publishes(result.ok ? 1 : 0, result.ok ? 0 : 1);
   answer(c, stream, publish_response(result, action.headers), action.keep_alive);
 }
 
@@ -191,7 +226,7 @@ void Worker::publish_batch(Connection* c, Http2Stream* stream, RouteAction& acti
     finish_batch(pending->results);
     finish_answer(wait_id, batch_response(pending->results, headers), keep_alive);
   };
-  size_t routed = 0;
+  size_t later = 0;  // events answered by their route, or once on disk
   for (size_t i = 0; i < action.batch.size(); ++i) {
     const std::shared_ptr<Channel>& channel = action.batch[i].first;
     Event& event = action.batch[i].second;  // a lambda below takes it: no structured binding
@@ -204,14 +239,25 @@ void Worker::publish_batch(Connection* c, Http2Stream* stream, RouteAction& acti
       return true;
     });
     if (via_route) {
-      ++routed;
+      ++later;
+      continue;
+    }
+    DeferredAnswer on_disk;
+    if (channel->answers_after_commit()) {
+      on_disk = [this, settle, i](PublishResult r) {
+        post([settle, i, r = std::move(r)]() mutable { settle(i, std::move(r)); });
+      };
+    }
+    PublishResult result = channel->publish(std::move(event), std::move(on_disk));
+    if (result.deferred) {
+      ++later;
     } else {
-      pending->results[i] = channel->publish(std::move(event));
+      pending->results[i] = std::move(result);
       --pending->remaining;
     }
   }
-  if (routed > 0) {
-    // The routed events settle later, through the worker's inbox, never inside this call.
+  if (later > 0) {
+    // Those settle later, through the worker's inbox, never inside this call.
     if (stream == nullptr) c->mode = Connection::Mode::kAwaitPublish;
     waiting_[wait_id] = Waiter{c, stream ? stream->id : 0};
     return;

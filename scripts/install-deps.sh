@@ -12,6 +12,7 @@ packages=(
   liburing-dev  # the workers' batched sends (server.io_uring) and sse_floor's io_uring mode; optional at build time
   libnghttp2-dev  # HTTP/2 sessions (h2 over TLS, h2c)
   python3-h2 nghttp2-client  # HTTP/2 test clients: Python h2 (Debian's python3) and nghttp
+  liblmdb-dev  # durable channel history (history.store: disk): embedded, crash-safe, ordered keys
   libsimdjson-dev  # JWT claims and JWK Sets: 15x nlohmann-json in bench/micro/json_choice_bench
   python3-jwt python3-cryptography  # the auth tests mint tokens with PyJWT, an independent library
 )

@@ -65,9 +65,23 @@ TEST_F(Routes, WrongMethodIs405WithAllow) {
 TEST_F(Routes, SubscribeCarriesLastEventIdFromHeaderOrQuery) {
   RouteAction a = route("GET /open HTTP/1.1\r\nLast-Event-ID: 9\r\n\r\n");
   ASSERT_EQ(a.kind, RouteAction::Kind::kSubscribe);
-  EXPECT_EQ(a.last_event_id, "9");
-  EXPECT_EQ(route("GET /open?lastEventId=12 HTTP/1.1\r\n\r\n").last_event_id, "12");
+  EXPECT_EQ(a.start.id, "9");
+  EXPECT_EQ(route("GET /open?lastEventId=12 HTTP/1.1\r\n\r\n").start.id, "12");
   EXPECT_EQ(a.headers[0].first, "X-Served-By");
+}
+
+TEST_F(Routes, LastEventIdQueryTakesEarliestLatestAndATimeButTheHeaderIsAlwaysAnId) {
+  using Kind = StartPosition::Kind;
+  EXPECT_EQ(route("GET /open?lastEventId=earliest HTTP/1.1\r\n\r\n").start.kind, Kind::kEarliest);
+  EXPECT_EQ(route("GET /open?lastEventId=latest HTTP/1.1\r\n\r\n").start.kind, Kind::kLatest);
+  RouteAction t = route("GET /open?lastEventId=2026-12-01T10:00:00Z HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(t.start.kind, Kind::kSince);
+  EXPECT_EQ(t.start.since_ms, 1796119200000);
+  // An EventSource reconnecting to ?lastEventId=earliest sends its id in the header.
+  RouteAction h =
+      route("GET /open?lastEventId=earliest HTTP/1.1\r\nLast-Event-ID: earliest\r\n\r\n");
+  EXPECT_EQ(h.start.kind, Kind::kId);
+  EXPECT_EQ(h.start.id, "earliest");
 }
 
 TEST_F(Routes, PublishTokenChecks) {
