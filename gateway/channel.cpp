@@ -40,7 +40,7 @@ void Channel::restore(StoredChannel stored, std::unique_ptr<ChannelJournal> jour
         FrameRef::adopt(new Frame(e.seq, std::move(e.event), std::move(bytes), e.published_ms)),
         e.published_ms);
   }
-  history_.set_dropped_through(stored.dropped_through);
+  history_.set_dropped(stored.dropped_through, stored.dropped_seq);
   seq_ = first_seq_ = stored.last_seq;
   journal_ = std::move(journal);
 }
@@ -103,6 +103,7 @@ void Channel::drop_stored() {
 std::optional<uint64_t> Channel::seq_for_id(std::string_view id) const {
   const uint64_t value = decimal_id(id);
   if (value > id_base_ + first_seq_ && value - id_base_ <= seq_) return value - id_base_;
+  if (value != 0 && value == history_.dropped_through()) return history_.dropped_seq();
   return history_.find_seq(id);
 }
 

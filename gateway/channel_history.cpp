@@ -14,7 +14,7 @@ void ChannelHistory::append(FrameRef frame, int64_t now_ms) {
 }
 
 void ChannelHistory::drop_oldest() {
-  set_dropped_through(decimal_id(frames_.front()->id()));
+  set_dropped(decimal_id(frames_.front()->id()), frames_.front()->seq());
   frames_.pop_front();
 }
 

@@ -33,7 +33,12 @@ class ChannelHistory {
   // The highest decimal id pushed out so far (kept across restarts by a disk store): an id
   // at or below it has expired, rather than being unknown.
   uint64_t dropped_through() const { return dropped_through_; }
-  void set_dropped_through(uint64_t id) { dropped_through_ = std::max(dropped_through_, id); }
+  uint64_t dropped_seq() const { return dropped_seq_; }
+  void set_dropped(uint64_t id, uint64_t seq) {
+    if (id <= dropped_through_) return;
+    dropped_through_ = id;
+    dropped_seq_ = seq;
+  }
   void set_limits(size_t max_events, int64_t max_age_ms);
 
  private:
@@ -43,6 +48,7 @@ class ChannelHistory {
 
   std::deque<FrameRef> frames_;
   uint64_t dropped_through_ = 0;
+  uint64_t dropped_seq_ = 0;
 };
 
 }  // namespace ssegw

@@ -75,18 +75,20 @@ bool decode_event(std::string_view value, int64_t* published_ms, Event* event) {
   return true;
 }
 
-std::string encode_record(uint32_t number, uint64_t dropped_through) {
+std::string encode_record(const ChannelRecord& record) {
   std::string out;
-  put_be(out, number, 4);
-  put_be(out, dropped_through, 8);
+  put_be(out, record.number, 4);
+  put_be(out, record.dropped_through, 8);
+  put_be(out, record.dropped_seq, 8);
   return out;
 }
 
-bool decode_record(std::string_view value, uint32_t* number, uint64_t* dropped_through) {
-  if (value.size() != 12) return false;
-  *number = static_cast<uint32_t>(get_be(value, 0, 4));
-  *dropped_through = get_be(value, 4, 8);
-  return *number != 0;
+bool decode_record(std::string_view value, ChannelRecord* record) {
+  if (value.size() != 20) return false;
+  record->number = static_cast<uint32_t>(get_be(value, 0, 4));
+  record->dropped_through = get_be(value, 4, 8);
+  record->dropped_seq = get_be(value, 12, 8);
+  return record->number != 0;
 }
 
 }  // namespace stored_layout
@@ -160,7 +162,8 @@ std::unique_ptr<HistoryStore> HistoryStore::open(const std::string& state_dir, i
     if (rc == 0) rc = mdb_dbi_open(txn.get(), "channels", create, &store->channels_);
     if (rc == MDB_NOTFOUND && read_only) return nullptr;  // made but never written
     if (rc != 0) fail(store->file_, "cannot open its tables", rc);
-    if (!read_only && (rc = txn.commit()) != 0) fail(store->file_, "cannot commit", rc);
+    // Committed even when read-only: an aborted transaction closes the tables it opened.
+    if ((rc = txn.commit()) != 0) fail(store->file_, "cannot commit", rc);
   }
   store->check_all();
   return store;
@@ -175,11 +178,10 @@ void HistoryStore::check_all() {
     for (int rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_FIRST); rc != MDB_NOTFOUND;
          rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_NEXT)) {
       if (rc != 0) fail(file_, "cannot read its channels", rc);
-      uint32_t number = 0;
-      uint64_t dropped = 0;
-      if (!stored_layout::decode_record(as_view(v), &number, &dropped))
+      ChannelRecord record;
+      if (!stored_layout::decode_record(as_view(v), &record))
         throw StoreError("history store " + file_ + ": a channel record is corrupt");
-      numbers.push_back(number);
+      numbers.push_back(record.number);
     }
   }
   MdbCursor cursor(txn.get(), events_);
@@ -215,8 +217,12 @@ StoredChannel HistoryStore::load(const std::string& path, size_t keep, int64_t m
     return out;
   }
   if (rc != 0) fail(file_, "cannot read channel " + path, rc);
-  if (!stored_layout::decode_record(as_view(value), &out.number, &out.dropped_through))
+  ChannelRecord record;
+  if (!stored_layout::decode_record(as_view(value), &record))
     throw StoreError("history store " + file_ + ": the record of " + path + " is corrupt");
+  out.number = record.number;
+  out.dropped_through = record.dropped_through;
+  out.dropped_seq = record.dropped_seq;
   // Newest first from the end of the channel's range, then reversed.
   MdbCursor cursor(txn.get(), events_);
   const std::string after = stored_layout::event_key(out.number + 1, 0);

@@ -36,7 +36,15 @@ struct StoredChannel {
   uint32_t number = 0;
   uint64_t last_seq = 0;            // of the newest event ever stored (0: none)
   uint64_t dropped_through = 0;     // highest decimal id retention has removed (0: none)
+  uint64_t dropped_seq = 0;         // and its seq: a resume from exactly that id may be exact
   std::vector<StoredEvent> events;  // retained, oldest first, at most `keep` of them
+};
+
+// A channel's entry in the store's "channels" table, by path.
+struct ChannelRecord {
+  uint32_t number = 0;
+  uint64_t dropped_through = 0;
+  uint64_t dropped_seq = 0;
 };
 
 // Value and key layouts, shared with the writer and the unit tests.
@@ -45,8 +53,8 @@ std::string event_key(uint32_t channel, uint64_t seq);
 bool parse_event_key(std::string_view key, uint32_t* channel, uint64_t* seq);
 std::string encode_event(int64_t published_ms, const Event& event);
 bool decode_event(std::string_view value, int64_t* published_ms, Event* event);
-std::string encode_record(uint32_t number, uint64_t dropped_through);
-bool decode_record(std::string_view value, uint32_t* number, uint64_t* dropped_through);
+std::string encode_record(const ChannelRecord& record);
+bool decode_record(std::string_view value, ChannelRecord* record);
 }  // namespace stored_layout
 
 struct MdbEnvDeleter {

@@ -57,6 +57,7 @@ void HistoryWriter::register_channel(const StoredChannel& stored, const std::str
   op.max_events = max_events;
   op.max_age_ms = max_age_ms;
   op.dropped_through = stored.dropped_through;
+  op.dropped_seq = stored.dropped_seq;
   push(std::move(op));
 }
 
@@ -238,7 +239,10 @@ int HistoryWriter::apply(MDB_txn* txn, const Op& op, std::map<uint32_t, uint64_t
       state.path = op.path;
       state.max_events = op.max_events;
       state.max_age_ms = op.max_age_ms;
-      state.dropped_through = std::max(state.dropped_through, op.dropped_through);
+      if (op.dropped_through > state.dropped_through) {
+        state.dropped_through = op.dropped_through;
+        state.dropped_seq = op.dropped_seq;
+      }
       state.record_dirty = true;
       return 0;
     }
@@ -298,6 +302,7 @@ int HistoryWriter::delete_while(MDB_txn* txn, uint32_t number,
       const uint64_t id = decimal_id(event.id);
       if (id > state->second.dropped_through) {
         state->second.dropped_through = id;
+        state->second.dropped_seq = seq;
         state->second.record_dirty = true;
       }
     }
@@ -341,7 +346,8 @@ int HistoryWriter::trim_by_age(MDB_txn* txn, int64_t now_ms) {
 int HistoryWriter::write_records(MDB_txn* txn) {
   for (auto& [number, state] : channels_) {
     if (!state.record_dirty) continue;
-    const std::string record = stored_layout::encode_record(number, state.dropped_through);
+    const std::string record =
+        stored_layout::encode_record({number, state.dropped_through, state.dropped_seq});
     MDB_val k = as_val(state.path), v = as_val(record);
     if (int rc = mdb_put(txn, store_.channels_db(), &k, &v, 0); rc != 0) return rc;
     state.record_dirty = false;

@@ -70,6 +70,7 @@ class HistoryWriter {
     size_t max_events = 0;
     int64_t max_age_ms = 0;
     uint64_t dropped_through = 0;
+    uint64_t dropped_seq = 0;
     DurableDone done;
   };
   struct ChannelState {
@@ -77,6 +78,7 @@ class HistoryWriter {
     size_t max_events = 0;
     int64_t max_age_ms = 0;
     uint64_t dropped_through = 0;
+    uint64_t dropped_seq = 0;
     bool record_dirty = false;
   };
 

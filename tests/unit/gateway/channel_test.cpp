@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "gateway/channel_directory.h"
+#include "gateway/clock.h"
 
 namespace ssegw {
 namespace {
@@ -95,6 +96,36 @@ TEST(Channel, IdFromAFutureRunIsUnknown) {
   ReplayPlan plan = c->plan_replay(std::to_string(kBase + 999));
   EXPECT_EQ(plan.frames.size(), 1u);
   EXPECT_FALSE(plan.id_known);
+}
+
+TEST(Channel, ResetReasonTellsExpiredFromUnknown) {
+  auto c = make_channel(2);
+  for (int i = 0; i < 5; ++i) c->publish(ev(std::to_string(i)));
+  ReplayPlan old = c->plan_replay(std::to_string(kBase + 1));
+  EXPECT_EQ(old.reset_reason, "expired");
+  EXPECT_EQ(old.oldest_id, std::to_string(kBase + 4));
+  EXPECT_EQ(c->plan_replay(std::to_string(kBase + 999)).reset_reason, "unknown");
+  EXPECT_EQ(c->plan_replay("garbage").reset_reason, "unknown");
+  // The id just before the oldest retained one is exact: nothing it needs is gone.
+  EXPECT_EQ(c->plan_replay(std::to_string(kBase + 3)).reset_reason, "");
+  EXPECT_EQ(c->plan_replay(std::to_string(kBase + 5)).reset_reason, "");
+}
+
+TEST(Channel, NoHistoryStillTellsASubscriberThatMissedEvents) {
+  auto c = make_channel(0);
+  for (int i = 0; i < 3; ++i) c->publish(ev(std::to_string(i)));
+  EXPECT_EQ(c->plan_replay(std::to_string(kBase + 1)).reset_reason, "expired");
+  EXPECT_TRUE(c->plan_replay(std::to_string(kBase + 3)).id_known);  // missed nothing
+}
+
+TEST(Channel, ReplaySinceATimeAndEverything) {
+  auto c = make_channel(10);
+  c->publish(ev("a"));
+  c->publish(ev("b"));
+  EXPECT_EQ(c->plan_replay_all().frames.size(), 2u);
+  EXPECT_EQ(c->plan_replay_since(0).frames.size(), 2u);
+  EXPECT_EQ(c->plan_replay_since(wall_ms() + 60'000).frames.size(), 0u);
+  EXPECT_EQ(c->plan_replay_since(0).reset_reason, "");
 }
 
 TEST(Channel, HistoryExpiresByAge) {

@@ -160,6 +160,38 @@ TEST(Config, SubscribePathAndTemplates) {
   EXPECT_NE(err.find("channels[0].idle_ttl"), std::string::npos) << err;
 }
 
+TEST(Config, DurableHistoryKeys) {
+  GatewayConfig c = load(
+      "server: {state_dir: /var/lib/x, store_size: 64MiB, reset_event: gone}\n"
+      "channels:\n  - {path: /a, history: {size: 10, max_age: 24h, store: disk, sync: always}}\n"
+      "  - {path: /b, history: {size: 10, store: disk}}\n  - {path: /c, history: 5}\n");
+  EXPECT_EQ(c.server.state_dir, "/var/lib/x");
+  EXPECT_EQ(c.server.store_size, int64_t{64} << 20);
+  EXPECT_EQ(c.server.reset_event, "gone");
+  EXPECT_TRUE(c.channels[0].history_on_disk);
+  EXPECT_EQ(c.channels[0].history_sync, HistorySync::kAlways);
+  EXPECT_EQ(c.channels[1].history_sync, HistorySync::kBatch);
+  EXPECT_FALSE(c.channels[2].history_on_disk);
+  EXPECT_TRUE(uses_disk_history(c));
+  GatewayConfig d = load("");
+  EXPECT_EQ(d.server.state_dir, "./state");
+  EXPECT_EQ(d.server.store_size, int64_t{1} << 30);
+  EXPECT_EQ(d.server.reset_event, "reset");
+  EXPECT_FALSE(uses_disk_history(d));
+  EXPECT_EQ(load("server: {reset_event: ''}").server.reset_event, "");
+  std::string err = error_of("channels: [{path: /a, history: {store: tape}}]");
+  EXPECT_NE(err.find("key 'channels[0].history.store': expected memory or disk"), std::string::npos)
+      << err;
+  err = error_of("channels: [{path: /a, history: {store: disk, sync: sometimes}}]");
+  EXPECT_NE(err.find("key 'channels[0].history.sync'"), std::string::npos) << err;
+  err = error_of("channels: [{path: /a, history: {sync: always}}]");
+  EXPECT_NE(err.find("only a history with store: disk"), std::string::npos) << err;
+  err = error_of("server: {store_size: 1KiB}");
+  EXPECT_NE(err.find("key 'server.store_size'"), std::string::npos) << err;
+  err = error_of("server: {state_dir: ''}");
+  EXPECT_NE(err.find("key 'server.state_dir'"), std::string::npos) << err;
+}
+
 TEST(Config, MissingEnvironmentVariableIsNamed) {
   std::string err =
       error_of("channels:\n  - path: /a\n    publish: {token: \"{{ PUBLISH_TOKEN }}\"}\n");
