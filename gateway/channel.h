@@ -179,6 +179,11 @@ class Channel : public std::enable_shared_from_this<Channel> {
   // and pause reading their upstream while it is false. Nested holds count.
   void hold() { holds_.fetch_add(1, std::memory_order_relaxed); }
   void release_hold() { holds_.fetch_sub(1, std::memory_order_relaxed); }
+  // The disk store is full: publishes get 507 (counted for /metrics) until retention frees it.
+  bool store_full() const { return journal_ && journal_->full(); }
+  void count_store_refusal() {
+    if (journal_) journal_->count_refused();
+  }
   bool accepting() const {
     return holds_.load(std::memory_order_relaxed) <= 0 && !(journal_ && journal_->full());
   }

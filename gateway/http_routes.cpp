@@ -116,6 +116,11 @@ RouteAction route_publish(const HttpRequest& request, const std::shared_ptr<Chan
   AccessDecision access =
       check_publish(request, options, server.auth, context.client, context.now_s);
   if (!access.allowed()) return refuse_access(access, std::move(cors), keep_alive);
+  if (channel->store_full()) {
+    channel->count_store_refusal();
+    return respond(507, with({{"Retry-After", "1"}}, cors), "the history store is full\n",
+                   keep_alive);
+  }
   if (!channel->accepting()) {
     // A sink behind this channel is full: push back instead of letting its queue overflow.
     return respond(503, with({{"Retry-After", "1"}}, cors),
@@ -257,6 +262,11 @@ RouteAction route_multiplex_batch(const HttpRequest& request, const ServerConfig
     if (!access.allowed()) {
       access.description = line + access.description;
       return refuse_access(access, cors, keep_alive);
+    }
+    if (channel && channel->store_full()) {
+      channel->count_store_refusal();
+      return respond(507, with({{"Retry-After", "1"}}, cors), line + "the history store is full\n",
+                     keep_alive);
     }
     if (channel && !channel->accepting()) {
       return respond(503, with({{"Retry-After", "1"}}, cors),
