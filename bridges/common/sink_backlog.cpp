@@ -1,5 +1,7 @@
 #include "bridges/common/sink_backlog.h"
 
+#include <algorithm>
+
 #include "bridges/common/spooled_event.h"
 #include "gateway/log.h"
 
@@ -84,6 +86,15 @@ bool SinkBacklog::should_hold(bool holding) const {
 size_t SinkBacklog::settle_for_stop(int64_t now) {
   if (spool_) refill_spool(now);
   return queue_.size() + waiting_.size();
+}
+
+void SinkBacklog::add_spool_gauges(std::map<std::string, double>& gauges, int64_t now) const {
+  if (!spool_) return;
+  gauges["spool_bytes"] = static_cast<double>(spool_->bytes());
+  gauges["spool_events"] = static_cast<double>(spool_->records());
+  const std::optional<int64_t> oldest = spool_->oldest_ms();
+  gauges["spool_oldest_age_seconds"] =
+      oldest ? static_cast<double>(std::max<int64_t>(0, now - *oldest)) / 1000.0 : 0;
 }
 
 void SinkBacklog::close_spool() {

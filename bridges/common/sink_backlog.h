@@ -11,8 +11,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "bridges/common/sink_spool.h"
 #include "gateway/event.h"
@@ -54,6 +56,9 @@ class SinkBacklog {
   const SinkSpool* spool() const { return spool_.get(); }
   // Closes the spool (its folder lock too), keeping memory as it is.
   void close_spool();
+  // With a spool: spool_bytes, spool_events and spool_oldest_age_seconds, the gauges every
+  // spooling sink reports (as ssegw_bridge_<key>{kind="sink",name=...}).
+  void add_spool_gauges(std::map<std::string, double>& gauges, int64_t now_wall_ms) const;
 
  private:
   bool spool_frame(const FrameRef& frame, int64_t now_wall_ms);

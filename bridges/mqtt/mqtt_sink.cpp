@@ -110,13 +110,7 @@ BridgeStatus MqttSink::status() const {
   s.events_in = frames_seen_;
   if (backlog_) {
     s.gauges["queue_depth"] = static_cast<double>(backlog_->queued() + backlog_->waiting());
-    if (const SinkSpool* spool = backlog_->spool()) {
-      s.gauges["spool_bytes"] = static_cast<double>(spool->bytes());
-      s.gauges["spool_events"] = static_cast<double>(spool->records());
-      const std::optional<int64_t> oldest = spool->oldest_ms();
-      s.gauges["spool_oldest_age_seconds"] =
-          oldest ? static_cast<double>(std::max<int64_t>(0, wall_ms() - *oldest)) / 1000.0 : 0;
-    }
+    backlog_->add_spool_gauges(s.gauges, wall_ms());
   }
   s.gauges["inflight"] = static_cast<double>(inflight_.load(std::memory_order_relaxed));
   s.gauges["holding"] = holding_ ? 1 : 0;
