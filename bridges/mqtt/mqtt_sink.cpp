@@ -124,7 +124,7 @@ void MqttSink::on_frame(const FrameRef& frame) {
   {
     std::lock_guard lock(mu_);
     ++frames_seen_;
-    const SinkBacklog::Taken taken = backlog_->take(frame, link_->connected(), wall_ms());
+    const SinkBacklog::Taken taken = backlog_->take(frame, broker_up(), wall_ms());
     if (taken == SinkBacklog::Taken::kDropped) {
       // Sources stop at the hold; only frames already on their way when it began get here.
       ++overflow_dropped_;
@@ -142,6 +142,12 @@ void MqttSink::on_frame(const FrameRef& frame) {
     update_hold_locked();
   }
   cv_.notify_one();
+}
+
+// The link counts as connected while a connection attempt is under way; for where an event
+// goes, only a connection this sink has started publishing on counts.
+bool MqttSink::broker_up() const {
+  return link_->connected() && board_.state() == BridgeState::kStreaming;
 }
 
 void MqttSink::update_hold_locked() {

@@ -45,6 +45,7 @@ class MqttSink : public Bridge, private ChannelTap {
   void acknowledged();
   bool drain_over();
   void update_hold_locked();
+  bool broker_up() const;
   std::unique_ptr<SinkSpool> open_spool() const;
   void close_spool();
 

@@ -179,7 +179,10 @@ TEST(MqttSpool, SpooledEventsOutliveTheGatewayProcess) {
       ASSERT_EQ(publish(gw.port(), "/alerts", sent.back(), "e").status, 200);
     }
     ASSERT_TRUE(wait_metric_equals(gw.port(), series("spool_events"), 40, seconds(5)))
-        << "all on disk: the sink knew the broker was away";
+        << "all on disk: the sink knew the broker was away; spool_events "
+        << metric(gw.port(), series("spool_events")).value_or(-1) << ", queue_depth "
+        << metric(gw.port(), series("queue_depth")).value_or(-1) << "\n"
+        << gw.output();
     gw.process().signal(SIGTERM);
     ASSERT_TRUE(gw.process().wait_exit(seconds(15)).has_value()) << gw.output();
     EXPECT_NE(gw.output().find("mqtt sink spool kept for the next start"), std::string::npos)
