@@ -32,6 +32,7 @@ struct BridgeStatus {
 // Lives as long as the gateway; what a bridge may use.
 struct BridgeContext {
   ChannelDirectory& channels;
+  std::string state_dir;  // server.state_dir: a bridge keeps its files under it
 };
 
 class Bridge {

@@ -96,7 +96,7 @@ Gateway::Gateway(GatewayConfig config, BridgeCatalog catalog, EnvLookup env, Gat
     worker->attach(*channels_);
     if (worker != workers_.back()) worker->set_publish_worker(workers_.back().get());
   }
-  context_ = std::make_unique<BridgeContext>(BridgeContext{*channels_});
+  context_ = std::make_unique<BridgeContext>(BridgeContext{*channels_, config_.server.state_dir});
 }
 
 void Gateway::open_history_store() {

@@ -1,6 +1,7 @@
 #include <stdexcept>
 
 #include "bridges/catalog.h"
+#include "bridges/common/sink_spool_config.h"
 #include "bridges/mqtt/mqtt_sink.h"
 #include "bridges/mqtt/mqtt_source.h"
 
@@ -31,7 +32,8 @@ class MqttSinkPlan : public BridgePlan {
       throw std::runtime_error("mqtt sink '" + config_.name + "': channel " + config_.from +
                                " does not exist");
     }
-    return std::make_unique<mqtt::MqttSink>(config_, std::move(channel));
+    return std::make_unique<mqtt::MqttSink>(config_, std::move(channel),
+                                            spool_dir(ctx.state_dir, config_.name));
   }
   std::vector<std::string> channel_paths() const override { return {config_.from}; }
 

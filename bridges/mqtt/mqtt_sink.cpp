@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "gateway/clock.h"
 #include "gateway/log.h"
 
 namespace ssegw::mqtt {
@@ -15,11 +16,40 @@ int64_t now_ms() {
 
 }  // namespace
 
-MqttSink::MqttSink(MqttSinkConfig config, std::shared_ptr<Channel> channel)
+MqttSink::MqttSink(MqttSinkConfig config, std::shared_ptr<Channel> channel, std::string spool_dir)
     : config_(std::move(config)),
       channel_(std::move(channel)),
-      hard_limit_(config_.max_queue * 4 + 1000) {
+      spool_dir_(config_.spool_bytes > 0 ? std::move(spool_dir) : std::string()) {
   link_ = std::make_unique<MqttLink>(config_.name, config_.connection, board_);
+}
+
+// A spool that cannot be opened leaves the sink as it was before spools: it holds the
+// channel at max_queue, so nothing is lost, only the sources pause sooner.
+std::unique_ptr<SinkSpool> MqttSink::open_spool() const {
+  if (spool_dir_.empty()) return nullptr;
+  std::string error;
+  std::unique_ptr<SinkSpool> spool =
+      SinkSpool::open({spool_dir_, static_cast<uint64_t>(config_.spool_bytes), 0}, error);
+  if (!spool) {
+    log_error("mqtt sink spool unavailable; the channel is held at max_queue instead",
+              {{"bridge", config_.name}, {"error", error}});
+  }
+  return spool;
+}
+
+void MqttSink::close_spool() {
+  flusher_.reset();  // before the spool it syncs
+  std::lock_guard lock(mu_);
+  const size_t lost = backlog_->settle_for_stop(wall_ms());
+  if (lost > 0) {
+    log_warn("mqtt sink stopped with events the broker did not acknowledge",
+             {{"bridge", config_.name}, {"undelivered", std::to_string(lost)}});
+  }
+  if (const SinkSpool* spool = backlog_->spool(); spool && !spool->empty()) {
+    log_info("mqtt sink spool kept for the next start",
+             {{"bridge", config_.name}, {"events", std::to_string(spool->records())}});
+  }
+  backlog_->close_spool();
 }
 
 MqttSink::~MqttSink() {
@@ -28,8 +58,14 @@ MqttSink::~MqttSink() {
 
 void MqttSink::start() {
   if (thread_.joinable()) return;
+  std::unique_ptr<SinkSpool> spool = open_spool();
+  if (spool) flusher_ = std::make_unique<SpoolFlusher>(*spool);
   {
     std::lock_guard lock(mu_);
+    backlog_ = std::make_unique<SinkBacklog>(
+        SinkBacklogLimits{config_.max_queue, config_.max_queue * 4 + 1000,
+                          static_cast<uint64_t>(config_.spool_bytes)},
+        std::move(spool));
     tapped_ = true;
   }
   channel_->add_tap(this);
@@ -57,14 +93,11 @@ void MqttSink::stop() {
     thread_.join();
   }
   link_->disconnect();
+  if (backlog_) close_spool();
   std::lock_guard lock(mu_);
   if (holding_) {
     channel_->release_hold();
     holding_ = false;
-  }
-  if (!queue_.empty()) {
-    log_warn("mqtt sink stopped with events the broker did not acknowledge",
-             {{"bridge", config_.name}, {"undelivered", std::to_string(queue_.size())}});
   }
   board_.set_state(BridgeState::kStopped, "stopped");
 }
@@ -75,7 +108,10 @@ BridgeStatus MqttSink::status() const {
   s.failed = failed_.load(std::memory_order_relaxed);
   std::lock_guard lock(mu_);
   s.events_in = frames_seen_;
-  s.gauges["queue_depth"] = static_cast<double>(queue_.size());
+  if (backlog_) {
+    s.gauges["queue_depth"] = static_cast<double>(backlog_->queued() + backlog_->waiting());
+    backlog_->add_spool_gauges(s.gauges, wall_ms());
+  }
   s.gauges["inflight"] = static_cast<double>(inflight_.load(std::memory_order_relaxed));
   s.gauges["holding"] = holding_ ? 1 : 0;
   s.gauges["overflow_dropped"] = static_cast<double>(overflow_dropped_);
@@ -88,8 +124,9 @@ void MqttSink::on_frame(const FrameRef& frame) {
   {
     std::lock_guard lock(mu_);
     ++frames_seen_;
-    if (queue_.size() >= hard_limit_) {
-      // Sources stop at the hold; only producers that ignore it (HTTP publishers) get here.
+    const SinkBacklog::Taken taken = backlog_->take(frame, broker_up(), wall_ms());
+    if (taken == SinkBacklog::Taken::kDropped) {
+      // Sources stop at the hold; only frames already on their way when it began get here.
       ++overflow_dropped_;
       const int64_t now = now_ms();
       if (now - last_overflow_log_ms_ >= 10000) {
@@ -97,18 +134,31 @@ void MqttSink::on_frame(const FrameRef& frame) {
         log_error("mqtt sink queue full, event dropped",
                   {{"bridge", config_.name},
                    {"channel", channel_->path()},
-                   {"queued", std::to_string(queue_.size())},
+                   {"queued", std::to_string(backlog_->queued() + backlog_->waiting())},
                    {"dropped_total", std::to_string(overflow_dropped_)}});
       }
       return;
     }
-    queue_.push_back(frame);
-    if (!holding_ && queue_.size() >= config_.max_queue) {
-      holding_ = true;
-      channel_->hold();
-    }
+    update_hold_locked();
   }
   cv_.notify_one();
+}
+
+// The link counts as connected while a connection attempt is under way; for where an event
+// goes, only a connection this sink has started publishing on counts.
+bool MqttSink::broker_up() const {
+  return link_->connected() && board_.state() == BridgeState::kStreaming;
+}
+
+void MqttSink::update_hold_locked() {
+  const bool hold = backlog_->should_hold(holding_);
+  if (hold == holding_) return;
+  holding_ = hold;
+  if (hold) {
+    channel_->hold();
+  } else {
+    channel_->release_hold();
+  }
 }
 
 void MqttSink::run() {
@@ -125,27 +175,31 @@ void MqttSink::run() {
 
 bool MqttSink::drain_over() {
   std::lock_guard lock(mu_);
-  return queue_.empty() || now_ms() >= drain_deadline_ms_.load();
+  // The spool outlives the process: only the memory queue needs draining at stop.
+  return backlog_->queued() == 0 || now_ms() >= drain_deadline_ms_.load();
 }
 
 void MqttSink::acknowledged() {
   acked_.fetch_add(1, std::memory_order_relaxed);
   std::lock_guard lock(mu_);
-  queue_.pop_front();
-  if (holding_ && queue_.size() <= config_.max_queue / 2) {
-    holding_ = false;
-    channel_->release_hold();
-  }
+  backlog_->delivered(wall_ms());
+  update_hold_locked();
 }
 
 bool MqttSink::publish_next(std::deque<std::pair<::mqtt::delivery_token_ptr, int64_t>>& inflight) {
-  FrameRef next;
+  const Event* next = nullptr;
   {
     std::lock_guard lock(mu_);
-    if (inflight.size() >= config_.max_inflight || inflight.size() >= queue_.size()) return false;
-    next = queue_[inflight.size()];
+    if (inflight.size() >= config_.max_inflight) return false;
+    next = backlog_->at(inflight.size());
+    if (!next && inflight.empty() && backlog_->skip_unreadable()) {
+      failed_.fetch_add(1, std::memory_order_relaxed);
+      return true;
+    }
+    if (!next) return false;
   }
-  const Event& event = next->event();
+  // Only this thread removes events from the backlog, so `next` stays valid unlocked.
+  const Event& event = *next;
   ::mqtt::delivery_token_ptr token;
   try {
     token = link_->client().publish(config_.topic.render(event.type), event.data.data(),
@@ -174,8 +228,9 @@ void MqttSink::deliver() {
       if (publish_next(inflight)) continue;
       if (inflight.empty()) {
         std::unique_lock lock(mu_);
-        cv_.wait_for(lock, std::chrono::milliseconds(100),
-                     [&] { return !queue_.empty() || stopping_.load(); });
+        cv_.wait_for(lock, std::chrono::milliseconds(100), [&] {
+          return backlog_->queued() > 0 || backlog_->has_unread_spool() || stopping_.load();
+        });
         continue;
       }
       if (inflight.front().first->wait_for(std::chrono::milliseconds(50))) {

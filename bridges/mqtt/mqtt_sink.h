@@ -2,9 +2,11 @@
 // A channel out to MQTT. The channel's tap only appends the frame to a queue (it runs on the
 // publisher's thread under the channel lock); the sink's own thread publishes from the
 // queue in order and removes an event only once the broker acknowledged it (QoS 1/2) or it
-// was written (QoS 0). While the broker is away events wait in the queue; past max_queue
-// the channel is held, which pauses the sources feeding it. After a reconnect every
-// unacknowledged event is published again: delivery is at least once.
+// was written (QoS 0). While the broker is away, or the queue is at max_queue, events go to
+// the sink's spool on disk (sink_backlog.h, with spool_bytes > 0) and are published from it
+// in order once the broker is back; only a full spool (or, without one, max_queue) holds
+// the channel, which pauses the sources feeding it. After a reconnect every unacknowledged
+// event is published again: delivery is at least once.
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -13,6 +15,8 @@
 #include <string>
 #include <thread>
 
+#include "bridges/common/sink_backlog.h"
+#include "bridges/common/spool_flusher.h"
 #include "bridges/mqtt/bridge_status_board.h"
 #include "bridges/mqtt/mqtt_link.h"
 #include "bridges/mqtt/mqtt_sink_config.h"
@@ -22,7 +26,8 @@ namespace ssegw::mqtt {
 
 class MqttSink : public Bridge, private ChannelTap {
  public:
-  MqttSink(MqttSinkConfig config, std::shared_ptr<Channel> channel);
+  // `spool_dir` empty: no spool, whatever config.spool_bytes says.
+  MqttSink(MqttSinkConfig config, std::shared_ptr<Channel> channel, std::string spool_dir = "");
   ~MqttSink() override;
 
   const std::string& name() const override { return config_.name; }
@@ -39,10 +44,14 @@ class MqttSink : public Bridge, private ChannelTap {
   bool publish_next(std::deque<std::pair<::mqtt::delivery_token_ptr, int64_t>>& inflight);
   void acknowledged();
   bool drain_over();
+  void update_hold_locked();
+  bool broker_up() const;
+  std::unique_ptr<SinkSpool> open_spool() const;
+  void close_spool();
 
   const MqttSinkConfig config_;
   const std::shared_ptr<Channel> channel_;
-  const size_t hard_limit_;  // beyond this the tap refuses frames, loudly
+  const std::string spool_dir_;
   StatusBoard board_;
   std::unique_ptr<MqttLink> link_;
   std::thread thread_;
@@ -53,7 +62,10 @@ class MqttSink : public Bridge, private ChannelTap {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<FrameRef> queue_;  // oldest first; the first `inflight` entries are published
+  // Oldest first; the first `inflight` entries are published. Its spool lives as long as the
+  // sink runs: stop() closes it so that a reloaded sink of the same name can open it.
+  std::unique_ptr<SinkBacklog> backlog_;
+  std::unique_ptr<SpoolFlusher> flusher_;
   bool holding_ = false;
   bool tapped_ = false;
   uint64_t frames_seen_ = 0;

@@ -24,7 +24,8 @@ MqttSinkConfig parse_mqtt_sink(const ConfigNode& node) {
                   "max_queue",
                   "max_inflight",
                   "ack_timeout",
-                  "drain_timeout"});
+                  "drain_timeout",
+                  "spool_bytes"});
   MqttSinkConfig c;
   c.name = node["name"].str();
   c.connection = parse_connection(node, "ssegw-" + c.name);
@@ -49,6 +50,7 @@ MqttSinkConfig parse_mqtt_sink(const ConfigNode& node) {
   if (c.ack_timeout_ms < 100) node["ack_timeout"].fail("must be at least 100ms");
   c.drain_timeout_ms = node.duration_or("drain_timeout", 2000);
   if (c.drain_timeout_ms < 0) node["drain_timeout"].fail("must not be negative");
+  c.spool_bytes = parse_spool_bytes(node, c.name);
   return c;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "bridges/common/sink_spool_config.h"
 #include "bridges/mqtt/mqtt_connection_config.h"
 #include "bridges/mqtt/mqtt_topic_mapping.h"
 #include "gateway/config_node.h"
@@ -21,10 +22,12 @@ struct MqttSinkConfig {
   size_t max_inflight = 32;         // publishes awaiting their acknowledgement at once
   int64_t ack_timeout_ms = 30000;   // an unacknowledged publish this old drops the connection
   int64_t drain_timeout_ms = 2000;  // at stop, how long queued events may still go out
+  // Disk for events while the broker is away or the queue is full (0: none, hold instead).
+  int64_t spool_bytes = kDefaultSpoolBytes;
 };
 
 // Keys: name, type, the connection keys (see parse_connection), from, topic, qos, retain,
-// max_queue, max_inflight, ack_timeout, drain_timeout.
+// max_queue, max_inflight, ack_timeout, drain_timeout, spool_bytes.
 MqttSinkConfig parse_mqtt_sink(const ConfigNode& node);
 
 }  // namespace ssegw::mqtt

@@ -26,8 +26,35 @@ die() { echo "mosquitto.sh: $*" >&2; exit 1; }
 
 state_dir() { echo "${1:-${SSEGW_MOSQUITTO_STATE:-/tmp/ssegw-mosquitto}}"; }
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+# N distinct ports free on 127.0.0.1, outside the kernel's ephemeral range: a broker is
+# stopped and started again on its ports, and a port inside that range can meanwhile be taken
+# as the source port of some client's connection, or by a reconnecting client connecting to
+# itself (TCP simultaneous open), so the broker would not come back ("exited at start").
+free_ports() {  # n
+  python3 - "$1" <<'PY'
+import random, socket, sys
+lo, hi = map(int, open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
+ranges = [(a, b) for a, b in ((20000, lo - 1), (hi + 1, 65535)) if b - a >= 100]
+if not ranges:
+    ranges = [(1025, 65535)]  # the range covers everything: nothing is outside it
+held, ports = [], []
+for _ in range(1000):
+    if len(ports) == int(sys.argv[1]):
+        break
+    a, b = random.choice(ranges)
+    port = random.randint(a, b)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))  # no SO_REUSEADDR: a port in TIME_WAIT is skipped too
+    except OSError:
+        s.close()
+        continue
+    held.append(s)  # kept bound until all are chosen, so the N differ
+    ports.append(port)
+if len(ports) != int(sys.argv[1]):
+    sys.exit("no free ports outside the ephemeral range")
+print(" ".join(map(str, ports)))
+PY
 }
 
 running() {  # pid
@@ -62,10 +89,13 @@ first_setup() {  # state
   : >"$st/passwd"
   mosquitto_passwd -b "$st/passwd" "$user" "$password" 2>/dev/null
   chmod 600 "$st/passwd"
+  local plain auth tls
+  read -r plain auth tls <<<"$(free_ports 3)"
+  [[ -n "$tls" ]] || die "could not choose ports"
   cat >"$st/env" <<EOF
-MQTT_PLAIN_PORT=$(free_port)
-MQTT_AUTH_PORT=$(free_port)
-MQTT_TLS_PORT=$(free_port)
+MQTT_PLAIN_PORT=$plain
+MQTT_AUTH_PORT=$auth
+MQTT_TLS_PORT=$tls
 MQTT_USER=$user
 MQTT_PASSWORD=$password
 MQTT_CA_FILE=$st/tls/ca.crt
@@ -134,6 +164,23 @@ start() {
   write_config "$st"
   # shellcheck disable=SC1091
   source "$st/env"
+  # A port still held by a closing connection frees itself within moments: a few attempts.
+  local attempt rc
+  for ((attempt = 1; attempt <= 5; attempt++)); do
+    rc=0
+    launch "$st" || rc=$?
+    [[ $rc == 0 ]] && return 0
+    [[ $rc == 1 ]] && grep -q "Address already in use" <(tail -n 5 "$st/broker.log") || break
+    echo "mosquitto.sh: a port is still in use, retrying (attempt $attempt of 5)" >&2
+    sleep 1
+  done
+  [[ $rc == 1 ]] && { tail -n 20 "$st/broker.log" >&2; die "mosquitto exited at start"; }
+  die "mosquitto did not listen within 10 s (see $st/broker.log)"
+}
+
+# One start of the broker: 0 listening, 1 exited at start, 2 not listening within 10 s.
+launch() {  # state
+  local st="$1"
   mosquitto -c "$st/mosquitto.conf" >>"$st/broker.log" 2>&1 &
   local pid=$!
   echo "$pid" >"$st/pid"
@@ -141,7 +188,11 @@ start() {
   echo "MQTT_PID=$pid" >>"$st/env"
   local i
   for ((i = 0; i < 100; i++)); do
-    running "$pid" || { tail -n 20 "$st/broker.log" >&2; die "mosquitto exited at start"; }
+    if ! running "$pid"; then
+      wait "$pid" 2>/dev/null || true
+      rm -f "$st/pid"
+      return 1
+    fi
     if listening "$MQTT_PLAIN_PORT" && listening "$MQTT_AUTH_PORT" && listening "$MQTT_TLS_PORT"; then
       echo "mosquitto.sh: running pid $pid plain=$MQTT_PLAIN_PORT auth=$MQTT_AUTH_PORT tls=$MQTT_TLS_PORT" >&2
       return 0
@@ -149,7 +200,8 @@ start() {
     sleep 0.1
   done
   kill "$pid" 2>/dev/null || true
-  die "mosquitto did not listen within 10 s (see $st/broker.log)"
+  rm -f "$st/pid"
+  return 2
 }
 
 stop() {

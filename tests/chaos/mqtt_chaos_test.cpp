@@ -42,8 +42,13 @@ std::string source_config(const std::string& url, const std::string& prefix) {
          prefix + "/#\"]\n    to: /m\n";
 }
 
-std::string sink_config(const std::string& url, const std::string& topic) {
-  return "channels:\n  - {path: /out, history: 100, publish: true}\n"
+// `state_dir` of the test's own: a sink spools there, and one test's spool must not feed the
+// next test's sink of the same name.
+std::string sink_config(const std::string& url, const std::string& topic,
+                        const std::string& state_dir) {
+  return "server: {state_dir: " + state_dir +
+         "}\n"
+         "channels:\n  - {path: /out, history: 100, publish: true}\n"
          "sinks:\n  - name: snk\n    type: mqtt\n    from: /out\n    broker: " +
          url + "\n    topic: \"" + topic +
          "\"\n    qos: 1\n    keepalive: 2s\n    connect_timeout: 2s\n    ack_timeout: 3s\n"
@@ -153,7 +158,8 @@ TEST(ChaosMqtt, BrokerSigkilledUnderTheSinkDeliversEveryEventAtLeastOnce) {
   // The checking subscriber keeps a persistent session, so the broker holds what arrives
   // between its restart and this client's own reconnect (mosquitto_sub reconnects itself).
   MqttSubscriber check(broker, topic, {"-c", "-i", unique_token("chaos-check")});
-  GatewayProcess gw(sink_config(broker.plain_url(), topic));
+  TempDir state;
+  GatewayProcess gw(sink_config(broker.plain_url(), topic, state.path()));
   constexpr int kEvents = 1000;
   HttpFeed feed(gw.port(), kEvents, 5ms, 90s);
   ASSERT_TRUE(chaos::wait_until([&] { return feed.accepted() >= 300; }, 60s));
@@ -176,9 +182,10 @@ TEST(ChaosMqtt, SigtermWhileTheBrokerIsDownExitsZeroWithinBoundedTime) {
   const MqttBroker broker = shared_broker();
   const std::string prefix = unique_token("chaos-term");
   std::string config = source_config(broker.plain_url(), prefix);
+  TempDir state;
   config.replace(config.find("channels:\n"), 10,
-                 "server: {shutdown_timeout: 5s}\nchannels:\n  - {path: /out, history: 100, "
-                 "publish: true}\n");
+                 "server: {shutdown_timeout: 5s, state_dir: " + state.path() +
+                     "}\nchannels:\n  - {path: /out, history: 100, publish: true}\n");
   config += "sinks:\n  - {name: snk, type: mqtt, from: /out, broker: '" + broker.plain_url() +
             "', topic: '" + prefix + "/out', qos: 1, drain_timeout: 2s}\n";
   GatewayProcess gw(config);
@@ -247,7 +254,9 @@ TEST(ChaosMqtt, ProxyStallSlowResetRefuseUnderTheSinkDeliversEveryEventAtLeastOn
   FaultProxy proxy("127.0.0.1", broker.plain_port);
   const std::string topic = unique_token("chaos-proxy-sink") + "/out";
   MqttSubscriber check(broker, topic);  // straight to the broker, past the proxy
-  GatewayProcess gw(sink_config("tcp://127.0.0.1:" + std::to_string(proxy.port()), topic));
+  TempDir state;
+  GatewayProcess gw(
+      sink_config("tcp://127.0.0.1:" + std::to_string(proxy.port()), topic, state.path()));
   constexpr int kEvents = 1200;
   HttpFeed feed(gw.port(), kEvents, 25ms, 90s);
   run_phases(proxy, [&] { return static_cast<size_t>(feed.accepted()); });

@@ -15,21 +15,22 @@ TEST(MqttSink, HttpPublishArrivesOnTheTemplatedTopic) {
   const MqttBroker broker = shared_broker();
   const std::string p = unique_token("sink");
   MqttSubscriber sub(broker, p + "/#");
-  GatewayProcess gw(
-      "channels:\n"
-      "  - {path: /alerts, history: 100, publish: true}\n"
-      "sinks:\n"
-      "  - name: alerts-out\n"
-      "    type: mqtt\n"
-      "    from: /alerts\n"
-      "    broker: " +
-      broker.plain_url() +
-      "\n"
-      "    topic: \"" +
-      p +
-      "/gateway/{event}\"\n"
-      "    qos: 1\n"
-      "    retain: false\n");
+  TempDir state;
+  GatewayProcess gw(server_state_dir(state.path()) +
+                    "channels:\n"
+                    "  - {path: /alerts, history: 100, publish: true}\n"
+                    "sinks:\n"
+                    "  - name: alerts-out\n"
+                    "    type: mqtt\n"
+                    "    from: /alerts\n"
+                    "    broker: " +
+                    broker.plain_url() +
+                    "\n"
+                    "    topic: \"" +
+                    p +
+                    "/gateway/{event}\"\n"
+                    "    qos: 1\n"
+                    "    retain: false\n");
   ASSERT_TRUE(wait_ready(gw.port(), 200, seconds(15))) << gw.output();
   EXPECT_EQ(publish(gw.port(), "/alerts", "fire on floor 2", "fire").status, 200);
   EXPECT_EQ(publish(gw.port(), "/alerts", "untyped").status, 200);
@@ -50,35 +51,36 @@ TEST(MqttSink, PublishesOverTheTlsAndPasswordListeners) {
   const MqttBroker broker = shared_broker();
   const std::string p = unique_token("sinksec");
   MqttSubscriber sub(broker, p + "/#");
-  GatewayProcess gw(
-      "channels:\n"
-      "  - {path: /alerts, history: 100, publish: true}\n"
-      "sinks:\n"
-      "  - name: over-tls\n"
-      "    type: mqtt\n"
-      "    from: /alerts\n"
-      "    broker: " +
-          broker.tls_url() +
-          "\n"
-          "    tls: {ca_file: " +
-          broker.ca_file +
-          "}\n"
-          "    topic: \"" +
-          p +
-          "/tls/{event}\"\n"
-          "  - name: with-password\n"
-          "    type: mqtt\n"
-          "    from: /alerts\n"
-          "    broker: " +
-          broker.auth_url() +
-          "\n"
-          "    username: " +
-          broker.user +
-          "\n"
-          "    password: \"{{ MQTT_PASSWORD }}\"\n"
-          "    topic: \"" +
-          p + "/auth/{event}\"\n",
-      {}, {{"MQTT_PASSWORD", broker.password}});
+  TempDir state;
+  GatewayProcess gw(server_state_dir(state.path()) +
+                        "channels:\n"
+                        "  - {path: /alerts, history: 100, publish: true}\n"
+                        "sinks:\n"
+                        "  - name: over-tls\n"
+                        "    type: mqtt\n"
+                        "    from: /alerts\n"
+                        "    broker: " +
+                        broker.tls_url() +
+                        "\n"
+                        "    tls: {ca_file: " +
+                        broker.ca_file +
+                        "}\n"
+                        "    topic: \"" +
+                        p +
+                        "/tls/{event}\"\n"
+                        "  - name: with-password\n"
+                        "    type: mqtt\n"
+                        "    from: /alerts\n"
+                        "    broker: " +
+                        broker.auth_url() +
+                        "\n"
+                        "    username: " +
+                        broker.user +
+                        "\n"
+                        "    password: \"{{ MQTT_PASSWORD }}\"\n"
+                        "    topic: \"" +
+                        p + "/auth/{event}\"\n",
+                    {}, {{"MQTT_PASSWORD", broker.password}});
   ASSERT_TRUE(wait_metric(gw.port(), "ssegw_bridge_connected{kind=\"sink\",name=\"over-tls\"}", 1,
                           seconds(15)))
       << gw.output();
@@ -100,27 +102,28 @@ TEST(MqttSink, UpstreamSseFeedBridgedToMqttEndToEnd) {
       "channels:\n"
       "  - {path: /feed, history: 100, publish: true}\n");
   MqttSubscriber sub(broker, p + "/#");
-  GatewayProcess gw(
-      "channels:\n"
-      "  - {path: /relay, history: 100}\n"
-      "sources:\n"
-      "  - name: upstream\n"
-      "    type: sse\n"
-      "    endpoint: http://127.0.0.1:" +
-      std::to_string(upstream.port()) +
-      "/feed\n"
-      "    to: /relay\n"
-      "sinks:\n"
-      "  - name: to-mqtt\n"
-      "    type: mqtt\n"
-      "    from: /relay\n"
-      "    broker: " +
-      broker.plain_url() +
-      "\n"
-      "    topic: \"" +
-      p +
-      "/{event}\"\n"
-      "    qos: 2\n");
+  TempDir state;
+  GatewayProcess gw(server_state_dir(state.path()) +
+                    "channels:\n"
+                    "  - {path: /relay, history: 100}\n"
+                    "sources:\n"
+                    "  - name: upstream\n"
+                    "    type: sse\n"
+                    "    endpoint: http://127.0.0.1:" +
+                    std::to_string(upstream.port()) +
+                    "/feed\n"
+                    "    to: /relay\n"
+                    "sinks:\n"
+                    "  - name: to-mqtt\n"
+                    "    type: mqtt\n"
+                    "    from: /relay\n"
+                    "    broker: " +
+                    broker.plain_url() +
+                    "\n"
+                    "    topic: \"" +
+                    p +
+                    "/{event}\"\n"
+                    "    qos: 2\n");
   ASSERT_TRUE(wait_ready(gw.port(), 200, seconds(15))) << gw.output();
   EXPECT_EQ(publish(upstream.port(), "/feed", "{\"price\": 42}", "price_update").status, 200);
   EXPECT_EQ(publish(upstream.port(), "/feed", "line one\nline two", "trade").status, 200);
@@ -132,9 +135,10 @@ TEST(MqttSink, UpstreamSseFeedBridgedToMqttEndToEnd) {
   EXPECT_EQ(got[2], "line two");
 }
 
-// The sink's broker goes away while a source keeps feeding its channel: events queue up to
-// max_queue, the channel is held, the MQTT source feeding it pauses (its broker keeps the
-// rest in the clean_session:false session), and after the restart everything arrives.
+// Without a spool (spool_bytes: 0; mqtt_spool_test.cpp has the sink with one), the sink's
+// broker goes away while a source keeps feeding its channel: events queue up to max_queue, the
+// channel is held, the MQTT source feeding it pauses (its broker keeps the rest in the
+// clean_session:false session), and after the restart everything arrives.
 TEST(MqttSink, BrokerOutageQueuesHoldsTheChannelAndLosesNothing) {
   const MqttBroker upstream = shared_broker();
   PrivateBroker downstream;
@@ -143,7 +147,9 @@ TEST(MqttSink, BrokerOutageQueuesHoldsTheChannelAndLosesNothing) {
   // A persistent subscriber session on the downstream broker collects what the sink sends.
   auto subscriber = std::make_unique<MqttSubscriber>(downstream.info(), p + "/out/#",
                                                      std::vector<std::string>{"-c", "-i", sub_id});
+  TempDir state;
   GatewayProcess gw(
+      server_state_dir(state.path()) +
       "channels:\n"
       "  - {path: /alerts, history: 1000}\n"
       "sources:\n"
@@ -174,6 +180,7 @@ TEST(MqttSink, BrokerOutageQueuesHoldsTheChannelAndLosesNothing) {
       "/out/{event}\"\n"
       "    qos: 1\n"
       "    max_queue: 5\n"
+      "    spool_bytes: 0\n"  // no spool: the hold at max_queue is what this test is about
       "    backoff_initial: 100ms\n"
       "    backoff_max: 500ms\n");
   ASSERT_TRUE(wait_ready(gw.port(), 200, seconds(15))) << gw.output();

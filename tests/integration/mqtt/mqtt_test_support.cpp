@@ -159,6 +159,10 @@ std::vector<std::string> MqttSubscriber::wait_messages(size_t n,
   }
 }
 
+std::string server_state_dir(const std::string& dir) {
+  return "server: {state_dir: " + dir + "}\n";
+}
+
 std::string unique_token(const std::string& what) {
   static std::atomic<int> counter{0};
   return what + "-" + std::to_string(getpid()) + "-" + std::to_string(counter.fetch_add(1)) + "-" +

@@ -66,6 +66,10 @@ class MqttSubscriber {
   std::unique_ptr<ChildProcess> child_;
 };
 
+// "server: {state_dir: DIR}\n", to begin a config with: a sink spools under state_dir, and
+// each test's gateway needs its own so that no spool outlives its test into the next one.
+std::string server_state_dir(const std::string& dir);
+
 // A string no other test run uses, for topics and client ids.
 std::string unique_token(const std::string& what);
 

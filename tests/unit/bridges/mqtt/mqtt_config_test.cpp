@@ -168,6 +168,29 @@ TEST_F(MqttConfigTest, SinkLoads) {
   EXPECT_EQ(c.qos, 1);
   EXPECT_TRUE(c.retain);
   EXPECT_EQ(c.max_queue, 7u);
+  EXPECT_EQ(c.spool_bytes, 256 << 20);
+}
+
+TEST_F(MqttConfigTest, SinkSpoolBytes) {
+  const std::string head = "name: out-1\ntype: mqtt\nbroker: tcp://h\nfrom: /a\ntopic: t\n";
+  EXPECT_EQ(sink(head + "spool_bytes: 0\n").spool_bytes, 0);
+  EXPECT_EQ(sink(head + "spool_bytes: 64MiB\n").spool_bytes, 64 << 20);
+  EXPECT_EQ(sink(head + "spool_bytes: 4KiB\n").spool_bytes, 4096);
+  std::string err = sink_error(head + "spool_bytes: 100\n");
+  EXPECT_NE(err.find("gw.yaml:6:"), std::string::npos) << err;
+  EXPECT_NE(err.find("key 'sinks[0].spool_bytes': must be 0 (no spool) or at least 4KiB"),
+            std::string::npos)
+      << err;
+  err = sink_error(head + "spool_bytes: lots\n");
+  EXPECT_NE(err.find("key 'sinks[0].spool_bytes'"), std::string::npos) << err;
+  err = sink_error(head + "spool_bytes: -5MiB\n");
+  EXPECT_NE(err.find("key 'sinks[0].spool_bytes'"), std::string::npos) << err;
+  // The name becomes a folder: only with a spool does it have to be a safe one.
+  const std::string slash = "name: a/b\ntype: mqtt\nbroker: tcp://h\nfrom: /a\ntopic: t\n";
+  err = sink_error(slash);
+  EXPECT_NE(err.find("gw.yaml:1:"), std::string::npos) << err;
+  EXPECT_NE(err.find("key 'sinks[0].name'"), std::string::npos) << err;
+  EXPECT_EQ(sink(slash + "spool_bytes: 0\n").spool_bytes, 0);
 }
 
 TEST_F(MqttConfigTest, SinkErrors) {

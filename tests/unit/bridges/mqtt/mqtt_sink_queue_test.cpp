@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "bridges/mqtt/mqtt_sink.h"
@@ -80,6 +81,68 @@ TEST(MqttSinkQueue, BeyondTheHardLimitDropsAreCounted) {
   EXPECT_EQ(s.gauges["queue_depth"], 1004);
   EXPECT_EQ(s.gauges["overflow_dropped"], 6);
   sink.stop();
+}
+
+}  // namespace
+}  // namespace ssegw::mqtt
+
+namespace ssegw::mqtt {
+namespace {
+
+class MqttSinkSpool : public ::testing::Test {
+ protected:
+  MqttSinkSpool() {
+    char pattern[] = "/tmp/ssegw-sink-spool-XXXXXX";
+    dir_ = std::string(mkdtemp(pattern)) + "/spool/out";
+  }
+  ~MqttSinkSpool() override {
+    std::filesystem::remove_all(std::filesystem::path(dir_).parent_path().parent_path());
+  }
+  std::string dir_;
+};
+
+TEST_F(MqttSinkSpool, WhileTheBrokerIsAwayEventsGoToDiskAndTheChannelIsNeverHeld) {
+  auto channel = make_channel();
+  MqttSinkConfig config = unreachable_sink(3);
+  config.spool_bytes = 1 << 20;
+  {
+    MqttSink sink(config, channel, dir_);
+    sink.start();
+    publish(*channel, 50);
+    EXPECT_TRUE(channel->accepting());
+    BridgeStatus s = sink.status();
+    EXPECT_EQ(s.gauges["queue_depth"], 0);
+    EXPECT_EQ(s.gauges["spool_events"], 50);
+    EXPECT_GT(s.gauges["spool_bytes"], 50 * 16);
+    EXPECT_GE(s.gauges["spool_oldest_age_seconds"], 0);
+    EXPECT_EQ(s.gauges["holding"], 0);
+    sink.stop();
+  }
+  // The next start finds them.
+  MqttSink again(config, channel, dir_);
+  again.start();
+  EXPECT_EQ(again.status().gauges["spool_events"], 50);
+  again.stop();
+}
+
+TEST_F(MqttSinkSpool, AFullSpoolHoldsTheChannelAsBefore) {
+  auto channel = make_channel();
+  MqttSinkConfig config = unreachable_sink(3);
+  config.spool_bytes = 4096;
+  MqttSink sink(config, channel, dir_);
+  sink.start();
+  int published = 0;
+  while (channel->accepting() && published < 1000) {
+    publish(*channel, 1);
+    ++published;
+  }
+  EXPECT_LT(published, 1000) << "a 4KiB spool fills";
+  BridgeStatus s = sink.status();
+  EXPECT_EQ(s.gauges["holding"], 1);
+  EXPECT_LE(s.gauges["spool_bytes"], 4096);
+  EXPECT_EQ(s.gauges["overflow_dropped"], 0);
+  sink.stop();
+  EXPECT_TRUE(channel->accepting());
 }
 
 }  // namespace
