@@ -78,7 +78,7 @@ TEST(UpstreamIdCheck, NoIdLineOrAnEmptyIdIsMissing) {
 TEST(UpstreamIdCheck, OnlyPrintableAsciiWithoutBangTravels) {
   UpstreamIdCheck ids;
   EXPECT_EQ(check(ids, "evt-2024-01-01T00:00:00Z/@#$%&*+,.;=?[]^_`{|}~\"'()<>\\"), V::kAccepted);
-  for (const std::string bad :
+  for (const std::string& bad :
        {std::string("a b"), std::string(" a"), std::string("a\t"), std::string("a\x7f"),
         std::string("a\x01"), std::string("caf\xC3\xA9"), std::string("\xEF\xBF\xBD"),
         std::string("m1!AAAAAAAAn1"), std::string("a\0b", 3)}) {
