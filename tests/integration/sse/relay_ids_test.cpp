@@ -93,6 +93,36 @@ TEST(SseRelayIds, LastEventIdOptionStartsTheSourceAfterIt) {
   expect_clean_stop(a);
 }
 
+// A multiplexed subscription's composite id carries A's ids for B's channel, and resumes by
+// them: the rule that ids be printable ASCII without '!' is what lets them travel there.
+TEST(SseRelayIds, MultiplexedSubscriberResumesByTheRelayedIds) {
+  GatewayProcess a(gateway_config({"/a"}, ""));
+  GatewayProcess b(gateway_config({"/b"}, relay_source(a.port())));
+  ASSERT_TRUE(wait_state(b.port(), "up", "streaming")) << b.output();
+  std::string composite;
+  {
+    SseClient mux(b.port(), "/subscribe?channel=/b");
+    ASSERT_EQ(mux.status(), 200);
+    publish_to_a(a.port(), "e1");
+    const auto first = mux.next(seconds(10));
+    ASSERT_TRUE(first) << b.output();
+    EXPECT_EQ(first->data, "e1");
+    composite = first->id;
+  }
+  EXPECT_EQ(composite.substr(0, 2), "m1");
+  const std::string e2 = publish_to_a(a.port(), "e2");
+  SseClient again(b.port(), "/subscribe?channel=/b", {{"Last-Event-ID", composite}});
+  const auto next = again.next(seconds(10));
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->data, "e2");
+  expect_nothing_more(again);
+  SseClient single(b.port(), "/b", {{"Last-Event-ID", e2}});
+  expect_next(single, "e3", publish_to_a(a.port(), "e3"));
+  expect_nothing_more(single);
+  expect_clean_stop(b);
+  expect_clean_stop(a);
+}
+
 // The source's own reconnection (A's connection to B reset) resumes A from the last id B
 // published, so B's channel holds A's sequence with no gap and nothing twice.
 TEST(SseRelayIds, ReconnectingSourceResumesFromTheLastUpstreamId) {
