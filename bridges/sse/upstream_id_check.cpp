@@ -1,6 +1,9 @@
 #include "bridges/sse/upstream_id_check.h"
 
 #include <algorithm>
+#include <optional>
+
+#include "gateway/start_position.h"
 
 namespace ssegw::sse {
 namespace {
@@ -31,6 +34,8 @@ std::string_view to_string(UpstreamIdVerdict verdict) {
       return "too long";
     case UpstreamIdVerdict::kBadBytes:
       return "bytes outside printable ASCII, or '!'";
+    case UpstreamIdVerdict::kStartPosition:
+      return "reads as a start position (earliest, latest, a time) in ?lastEventId=";
     case UpstreamIdVerdict::kNotGrowing:
       return "not larger than the previous id";
     case UpstreamIdVerdict::kRepeated:
@@ -45,7 +50,10 @@ UpstreamIdVerdict UpstreamIdCheck::form_of(std::string_view id) {
   const bool printable = std::all_of(id.begin(), id.end(), [](char c) {
     return c > ' ' && c < 127 && c != '!';  // char may be signed: non-ASCII is below ' '
   });
-  return printable ? UpstreamIdVerdict::kAccepted : UpstreamIdVerdict::kBadBytes;
+  if (!printable) return UpstreamIdVerdict::kBadBytes;
+  const StartPosition start = start_position(nullptr, std::string(id));
+  return start.kind == StartPosition::Kind::kId ? UpstreamIdVerdict::kAccepted
+                                                : UpstreamIdVerdict::kStartPosition;
 }
 
 void UpstreamIdCheck::start_after(std::string_view id) {

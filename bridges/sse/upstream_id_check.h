@@ -11,6 +11,8 @@
 //   - a byte outside printable ASCII (0x21..0x7E), or '!' -> kBadBytes
 //     (no space, control byte, DEL or non-ASCII: header values lose edge spaces and
 //     control bytes, and composite entries hold printable ASCII only, split on '!')
+//   - what ?lastEventId= reads as a start position rather than an id: `earliest`, `latest`,
+//     an RFC 3339 time (start_position.h)                -> kStartPosition
 //   - the previous accepted id and this one both all ASCII digits, and this one not larger
 //     as a number (any length; leading zeros ignored)    -> kNotGrowing
 //   - equal to one of the last kRecentIds accepted ids    -> kRepeated
@@ -23,7 +25,15 @@
 
 namespace ssegw::sse {
 
-enum class UpstreamIdVerdict { kAccepted, kMissing, kTooLong, kBadBytes, kNotGrowing, kRepeated };
+enum class UpstreamIdVerdict {
+  kAccepted,
+  kMissing,
+  kTooLong,
+  kBadBytes,
+  kStartPosition,
+  kNotGrowing,
+  kRepeated
+};
 
 // Short words for logs: "accepted", "missing", "too long", ...
 std::string_view to_string(UpstreamIdVerdict verdict);
@@ -43,7 +53,7 @@ class UpstreamIdCheck {
   // The last id accepted (or started after); empty if none.
   const std::string& previous() const { return previous_; }
 
-  // The byte and length rules alone.
+  // The byte, length and start-position rules alone.
   static UpstreamIdVerdict form_of(std::string_view id);
 
  private:

@@ -86,6 +86,18 @@ TEST(UpstreamIdCheck, OnlyPrintableAsciiWithoutBangTravels) {
   }
 }
 
+// ?lastEventId= would read these as where to start, not as ids.
+TEST(UpstreamIdCheck, StartPositionWordsAndTimesAreRefused) {
+  UpstreamIdCheck ids;
+  for (const std::string& word :
+       {std::string("earliest"), std::string("latest"), std::string("2026-12-01T10:00:00Z"),
+        std::string("2026-12-01T10:00:00.250+01:00")}) {
+    EXPECT_EQ(check(ids, word), V::kStartPosition) << word;
+  }
+  EXPECT_EQ(check(ids, "Latest"), V::kAccepted);
+  EXPECT_EQ(check(ids, "2026-12-01"), V::kAccepted);
+}
+
 TEST(UpstreamIdCheck, LengthIsLimited) {
   UpstreamIdCheck ids;
   EXPECT_EQ(check(ids, std::string(UpstreamIdCheck::kMaxIdBytes, 'x')), V::kAccepted);
