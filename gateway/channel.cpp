@@ -59,7 +59,11 @@ PublishResult Channel::publish(Event event, DeferredAnswer answer) {
     return PublishResult{false, {}, "the history store is full", 507};
   }
   const uint64_t seq = ++seq_;
-  if (event.id.empty()) event.id = std::to_string(id_base_ + seq);
+  if (event.id.empty()) {
+    event.id = std::to_string(id_base_ + seq);
+  } else if (first_carried_seq_ == 0) {
+    first_carried_seq_ = seq;
+  }
   std::string bytes;
   encode_event(event, bytes);
   std::string id = event.id;
@@ -98,11 +102,23 @@ void Channel::drop_stored() {
   if (journal_) journal_->drop(options_.path);
 }
 
-// This run's ids are id_base + seq (only for seqs it issued: restored frames keep the ids
-// an earlier run gave them); any other id is looked up among the retained frames.
-std::optional<uint64_t> Channel::seq_for_id(std::string_view id) const {
+// The seq an id names if it is one this run would have issued: id_base_ + seq, for a seq
+// above the restored ones (those keep the ids an earlier run gave them).
+std::optional<uint64_t> Channel::own_seq(std::string_view id) const {
   const uint64_t value = decimal_id(id);
   if (value > id_base_ + first_seq_ && value - id_base_ <= seq_) return value - id_base_;
+  return std::nullopt;
+}
+
+// An id that reads as one of ours is trusted only where the frame at that seq carries it, or
+// where no frame before it came with an id of its own: a relayed upstream id (a source with
+// `ids: upstream`) may merely look like id_base_ + seq, and must then be found by its text.
+std::optional<uint64_t> Channel::seq_for_id(std::string_view id) const {
+  if (std::optional<uint64_t> seq = own_seq(id)) {
+    std::optional<std::string_view> held = history_.id_at(*seq);
+    if (held ? *held == id : first_carried_seq_ == 0 || *seq < first_carried_seq_) return seq;
+  }
+  const uint64_t value = decimal_id(id);
   if (value != 0 && value == history_.dropped_through()) return history_.dropped_seq();
   return history_.find_seq(id);
 }

@@ -202,12 +202,17 @@ class Channel : public std::enable_shared_from_this<Channel> {
  private:
   std::optional<uint64_t> seq_for_id(std::string_view id) const;
   ReplayPlan plan_with(std::vector<FrameRef> frames);
+  std::optional<uint64_t> own_seq(std::string_view id) const;
 
   mutable std::mutex mu_;
   ChannelOptions options_;
   const uint64_t id_base_;
   uint64_t seq_ = 0;
   uint64_t first_seq_ = 0;  // seqs up to this came back from the store, with their own ids
+  // Seq of the first frame published with an id of its own (0: none yet). Above first_seq_
+  // and below it, every frame's id is id_base_ + seq; from it on, one that reads so may be
+  // a relayed id.
+  uint64_t first_carried_seq_ = 0;
   bool retired_ = false;
   std::unique_ptr<ChannelJournal> journal_;  // set by restore() only
   std::string newest_id_;

@@ -39,6 +39,13 @@ std::optional<uint64_t> ChannelHistory::find_seq(std::string_view id) const {
   return std::nullopt;
 }
 
+std::optional<std::string_view> ChannelHistory::id_at(uint64_t seq) const {
+  auto it = std::lower_bound(frames_.begin(), frames_.end(), seq,
+                             [](const FrameRef& f, uint64_t s) { return f->seq() < s; });
+  if (it == frames_.end() || (*it)->seq() != seq) return std::nullopt;
+  return std::string_view((*it)->id());
+}
+
 void ChannelHistory::set_limits(size_t max_events, int64_t max_age_ms) {
   max_events_ = max_events;
   max_age_ms_ = max_age_ms;

@@ -26,6 +26,8 @@ class ChannelHistory {
   std::optional<uint64_t> find_seq(std::string_view id) const;
   // Every retained frame published at or after `since_ms`, oldest first.
   std::vector<FrameRef> replay_since(int64_t since_ms) const;
+  // The id of the retained frame with this seq, if it is still held.
+  std::optional<std::string_view> id_at(uint64_t seq) const;
   uint64_t oldest_seq() const { return frames_.empty() ? 0 : frames_.front()->seq(); }
   std::string oldest_id() const { return frames_.empty() ? "" : frames_.front()->id(); }
   size_t size() const { return frames_.size(); }

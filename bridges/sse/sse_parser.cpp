@@ -53,6 +53,7 @@ void SseParser::reset(std::string last_event_id) {
   discarding_line_ = false;
   event_oversized_ = false;
   data_seen_ = false;
+  id_seen_ = false;
 }
 
 void SseParser::feed(std::string_view bytes) {
@@ -195,6 +196,7 @@ void SseParser::process_field(std::string_view name, std::string_view value) {
     if (value.find('\0') != std::string_view::npos) return;
     id_buffer_.clear();
     append_utf8_replacing(value, id_buffer_);
+    id_seen_ = true;
   } else if (name == "retry") {
     if (!all_ascii_digits(value)) return;
     retry_ms_ = saturating_decimal(value);
@@ -232,6 +234,8 @@ void SseParser::dispatch() {
   const bool fire = data_seen_ && !event_oversized_;
   data_seen_ = false;
   event_oversized_ = false;
+  message_.id_field = id_seen_;
+  id_seen_ = false;
   if (fire) {
     message_.last_event_id = last_event_id_;
     ++counters_.events;

@@ -20,6 +20,7 @@ struct SseMessage {
   std::string type;           // the event type buffer; empty when the event had no event: field
   std::string data;           // data lines joined by LF, the final LF removed
   std::string last_event_id;  // the last event ID buffer at dispatch (may be from an earlier event)
+  bool id_field = false;      // this event had an id: line of its own (a relay keeps only those)
   // The type a browser would fire: "message" when no event: field set one.
   std::string_view effective_type() const {
     return type.empty() ? std::string_view("message") : std::string_view(type);
@@ -95,6 +96,7 @@ class SseParser {
   bool discarding_line_ = false;  // the current line outgrew the limit: skip to its end
   bool event_oversized_ = false;  // the current event lost data to the limit: do not dispatch
   bool data_seen_ = false;        // at least one data field since the last dispatch
+  bool id_seen_ = false;          // an id field since the last dispatch
   int64_t retry_ms_ = -1;
   SseParserCounters counters_;
 };

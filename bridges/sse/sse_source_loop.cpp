@@ -79,7 +79,7 @@ void SseSourceLoop::run(int stop_fd) {
 
 // A reload that rebuilds this source (same name) starts the new one where this one stopped.
 void SseSourceLoop::remember_resume_point() {
-  const std::string& id = parser_.last_event_id();
+  const std::string id = resume_id();
   if (id.empty()) return;
   for (const std::string& path : options_.to) {
     if (auto channel = channels_.find(path)) channel->set_resume_point(options_.name, id);
@@ -99,7 +99,17 @@ std::string SseSourceLoop::initial_resume_id() const {
       if (auto point = channel->resume_point(options_.name)) return *point;
     }
   }
-  return "";
+  return options_.last_event_id;
+}
+
+// Where a reconnection resumes. With upstream ids it is the last one published (or the one
+// the source started after): the channel then holds the upstream's events after it, and
+// nothing that was refused or filtered moves the point past events the channel lacks.
+std::string SseSourceLoop::resume_id() const {
+  if (options_.ids == IdSource::kUpstream && !upstream_ids_.previous().empty()) {
+    return upstream_ids_.previous();
+  }
+  return parser_.last_event_id();
 }
 
 const TlsClientContext* SseSourceLoop::tls_for(const HttpUrl& url) {
@@ -137,8 +147,9 @@ void SseSourceLoop::connect() {
   if (first_connect_) {
     first_connect_ = false;
     parser_.reset(initial_resume_id());
+    upstream_ids_.start_after(parser_.last_event_id());
   } else {
-    parser_.reset(parser_.last_event_id());
+    parser_.reset(resume_id());
   }
   open_ = false;
   status_.backoff_ms = 0;
@@ -222,6 +233,7 @@ void SseSourceLoop::on_message(SseMessage& message) {
 
 void SseSourceLoop::publish(SseMessage& message) {
   Event event;
+  if (options_.ids == IdSource::kUpstream) event.id = relayed_id(message);
   event.type = message.type;
   event.data = std::move(message.data);
   event.origin_id = message.last_event_id;
@@ -240,6 +252,23 @@ void SseSourceLoop::publish(SseMessage& message) {
     delivered = true;
   }
   if (delivered) ++status_.events_out;
+}
+
+// The upstream's id if it may stand for the event here, else empty: the channel assigns one.
+std::string SseSourceLoop::relayed_id(const SseMessage& message) {
+  const UpstreamIdVerdict verdict = upstream_ids_.check(message.last_event_id, message.id_field);
+  if (verdict == UpstreamIdVerdict::kAccepted) return message.last_event_id;
+  const uint64_t n = ++status_.id_fallbacks;
+  // An upstream that sends no ids is not a fault; one whose ids cannot be kept is.
+  if (verdict != UpstreamIdVerdict::kMissing && worth_logging(n)) {
+    log_warn("sse source published an event with a gateway id: its upstream id is unusable",
+             {{"source", options_.name},
+              {"upstream_id", message.last_event_id.substr(0, UpstreamIdCheck::kMaxIdBytes)},
+              {"reason", std::string(to_string(verdict))},
+              {"previous_id", upstream_ids_.previous()},
+              {"fallbacks", std::to_string(n)}});
+  }
+  return "";
 }
 
 void SseSourceLoop::on_end(const UpstreamEnd& end) {
@@ -296,7 +325,7 @@ void SseSourceLoop::reconnect_later(const UpstreamEnd& end) {
                                        {"reason", detail},
                                        {"status", std::to_string(end.status)},
                                        {"delay_ms", std::to_string(delay)},
-                                       {"last_event_id", parser_.last_event_id()}});
+                                       {"last_event_id", resume_id()}});
   arm(connect_timer_.get(), delay);
 }
 

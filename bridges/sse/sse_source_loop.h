@@ -13,6 +13,7 @@
 #include "bridges/sse/sse_source_options.h"
 #include "bridges/sse/sse_source_status.h"
 #include "bridges/sse/upstream_connection.h"
+#include "bridges/sse/upstream_id_check.h"
 #include "gateway/channel_directory.h"
 
 namespace ssegw::sse {
@@ -59,6 +60,8 @@ class SseSourceLoop {
   void poll_backpressure();
   bool targets_accepting() const;
   std::string initial_resume_id() const;
+  std::string resume_id() const;
+  std::string relayed_id(const SseMessage& message);
   void remember_resume_point();
   const TlsClientContext* tls_for(const HttpUrl& url);
   HeaderList headers_for(const HttpUrl& url) const;
@@ -75,6 +78,7 @@ class SseSourceLoop {
   std::unique_ptr<UpstreamConnection> connection_;
   std::unique_ptr<UpstreamConnection> retired_;  // ended; freed outside its own callbacks
   SseParser parser_;
+  UpstreamIdCheck upstream_ids_;  // ids: upstream only
   Backoff backoff_;
   std::shared_ptr<const TlsClientContext> redirect_tls_;  // system CAs, for http -> https
   HttpUrl current_url_;

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "bridges/sse/sse_source.h"
@@ -68,6 +69,26 @@ std::string read_ca_file(const ConfigNode& tls) {
   return path;
 }
 
+IdSource read_ids(const ConfigNode& node) {
+  const std::string ids = node.str();
+  if (ids == "upstream") return IdSource::kUpstream;
+  if (ids != "gateway") node.fail("expected gateway or upstream, got \"" + ids + "\"");
+  return IdSource::kGateway;
+}
+
+// Sent as a header: edge spaces would be trimmed away and control bytes are not allowed.
+std::string read_last_event_id(const ConfigNode& node) {
+  const std::string id = node.str();
+  const bool control = std::any_of(id.begin(), id.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  });
+  if (control) node.fail("must not hold control characters (CR, LF, NUL, tab, ...)");
+  if (!id.empty() && (id.front() == ' ' || id.back() == ' ')) {
+    node.fail("must not start or end with a space");
+  }
+  return id;
+}
+
 class SseSourcePlan final : public BridgePlan {
  public:
   explicit SseSourcePlan(SseSourceOptions options)
@@ -85,7 +106,7 @@ class SseSourcePlan final : public BridgePlan {
 
 SseSourceOptions parse_sse_source_options(const ConfigNode& node) {
   node.only_keys({"name", "type", "endpoint", "headers", "events", "format", "bad_data", "to",
-                  "tls", "idle_timeout", "max_event_size"});
+                  "tls", "idle_timeout", "max_event_size", "ids", "last_event_id"});
   SseSourceOptions options;
   options.name = node["name"].str();
   const ConfigNode endpoint = node["endpoint"];
@@ -110,6 +131,8 @@ SseSourceOptions parse_sse_source_options(const ConfigNode& node) {
     }
     if (options.format != DataFormat::kJson) bad->fail("bad_data applies only to format: json");
   }
+  if (auto ids = node.get("ids")) options.ids = read_ids(*ids);
+  if (auto id = node.get("last_event_id")) options.last_event_id = read_last_event_id(*id);
   const ConfigNode to = node["to"];
   options.to = to.string_list();
   if (options.to.empty()) to.fail("needs at least one channel path");

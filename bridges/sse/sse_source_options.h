@@ -16,6 +16,9 @@ namespace ssegw::sse {
 
 enum class DataFormat { kRaw, kJson };
 enum class BadDataAction { kDrop, kFail };
+// Whose ids events are published with: the channel's own, or the upstream's where they pass
+// UpstreamIdCheck (upstream_id_check.h), so a Last-Event-ID means one thing on both sides.
+enum class IdSource { kGateway, kUpstream };
 
 struct SseSourceOptions {
   std::string name;
@@ -24,6 +27,8 @@ struct SseSourceOptions {
   std::set<std::string> events;  // empty: every type passes
   DataFormat format = DataFormat::kRaw;
   BadDataAction bad_data = BadDataAction::kDrop;
+  IdSource ids = IdSource::kGateway;
+  std::string last_event_id;  // Last-Event-ID of the first request; empty: none
   std::vector<std::string> to;
   std::string ca_file;  // empty: system CAs
   int64_t idle_timeout_ms = 60000;

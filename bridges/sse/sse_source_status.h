@@ -28,6 +28,7 @@ class SseSourceStatus {
   std::atomic<uint64_t> dropped_filter{0};
   std::atomic<uint64_t> dropped_bad_data{0};
   std::atomic<uint64_t> dropped_oversize{0};
+  std::atomic<uint64_t> id_fallbacks{0};  // ids: upstream, events published with a gateway id
   std::atomic<int64_t> backoff_ms{0};
   std::atomic<int64_t> paused{0};  // 1 while a target channel holds the stream back
 
@@ -44,6 +45,7 @@ class SseSourceStatus {
     s.dropped_filter = dropped_filter.load(std::memory_order_relaxed);
     s.dropped_bad_data = dropped_bad_data.load(std::memory_order_relaxed);
     s.gauges["dropped_oversize"] = static_cast<double>(dropped_oversize.load());
+    s.gauges["id_fallbacks"] = static_cast<double>(id_fallbacks.load());
     s.gauges["backoff_ms"] = static_cast<double>(backoff_ms.load());
     s.gauges["paused"] = static_cast<double>(paused.load());
     return s;

@@ -52,6 +52,60 @@ TEST(Channel, KeepsAnIdTheSourceGave) {
   EXPECT_EQ(plan.frames[0]->event().data, "b");
 }
 
+Event carried(std::string id, std::string data) {
+  Event e = ev(std::move(data));
+  e.id = std::move(id);
+  return e;
+}
+
+std::vector<std::string> data_of(const ReplayPlan& plan) {
+  std::vector<std::string> out;
+  for (const FrameRef& f : plan.frames) out.push_back(f->event().data);
+  return out;
+}
+
+// A relayed gateway's ids (`ids: upstream`) are decimal and may read as id_base + seq of
+// this channel: the frame carrying the id is meant, not the seq the number would give.
+TEST(Channel, CarriedIdThatLooksLikeOursNamesTheFrameThatCarriesIt) {
+  auto c = make_channel(10);
+  for (int k = 5; k >= 1; --k)
+    c->publish(carried(std::to_string(kBase + k), "u" + std::to_string(k)));
+  ReplayPlan plan = c->plan_replay(std::to_string(kBase + 4));  // the second frame, seq 2
+  EXPECT_EQ(data_of(plan), (std::vector<std::string>{"u3", "u2", "u1"}));
+  EXPECT_TRUE(plan.id_known);
+}
+
+TEST(Channel, CarriedAndAssignedIdsMixedResumeExactly) {
+  auto c = make_channel(10);
+  const std::string g1 = c->publish(ev("g1")).id;
+  c->publish(carried("up-7", "u7"));
+  const std::string g3 = c->publish(ev("g3")).id;
+  c->publish(carried("up-9", "u9"));
+  EXPECT_EQ(data_of(c->plan_replay(g1)), (std::vector<std::string>{"u7", "g3", "u9"}));
+  EXPECT_EQ(data_of(c->plan_replay("up-7")), (std::vector<std::string>{"g3", "u9"}));
+  EXPECT_EQ(data_of(c->plan_replay(g3)), (std::vector<std::string>{"u9"}));
+  EXPECT_TRUE(c->plan_replay("up-9").frames.empty());
+  EXPECT_TRUE(c->plan_replay("up-9").id_known);
+}
+
+// Pushed out of history, an assigned id is still placed by its number while no frame before
+// it carried an id; after one did, the number alone proves nothing and the id is unknown.
+TEST(Channel, ExpiredAssignedIdIsPlacedOnlyBeforeTheFirstCarriedOne) {
+  auto c = make_channel(2);
+  for (int i = 1; i <= 3; ++i) c->publish(ev("g" + std::to_string(i)));
+  c->publish(carried(std::to_string(kBase + 1), "u4"));
+  c->publish(carried("up-5", "u5"));
+  ReplayPlan plan = c->plan_replay(std::to_string(kBase + 3));
+  EXPECT_EQ(data_of(plan), (std::vector<std::string>{"u4", "u5"}));
+  EXPECT_TRUE(plan.id_known);
+  // Seq 4 carried another id, so kBase + 4 was never issued here; once seq 4 is pushed out
+  // nothing held shows that, and the id is unknown rather than placed after seq 4.
+  c->publish(ev("g6"));
+  plan = c->plan_replay(std::to_string(kBase + 4));
+  EXPECT_FALSE(plan.id_known);
+  EXPECT_EQ(data_of(plan), (std::vector<std::string>{"u5", "g6"}));
+}
+
 TEST(Channel, ReplaysExactlyWhatFollowsTheId) {
   auto c = make_channel(10);
   for (int i = 0; i < 5; ++i) c->publish(ev(std::to_string(i)));

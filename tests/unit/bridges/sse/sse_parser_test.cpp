@@ -336,6 +336,25 @@ TEST(SseParserId, IdKeepsSpacesAfterTheFirst) {
   EXPECT_EQ(events_of("id:  a b \ndata: x\n\n"), (std::vector<Seen>{msg("x", " a b ")}));
 }
 
+// Not in the standard: whether an event had an id: line of its own, which a relay
+// (`ids: upstream`) needs because the buffer carries an earlier event's id over.
+std::vector<bool> id_fields_of(std::string_view stream, bool byte_by_byte) {
+  std::vector<bool> out;
+  SseParser parser([&](SseMessage& m) { out.push_back(m.id_field); });
+  if (!byte_by_byte) parser.feed(stream);
+  for (size_t i = 0; byte_by_byte && i < stream.size(); ++i) parser.feed(stream.substr(i, 1));
+  return out;
+}
+
+TEST(SseParserId, EventTellsWhetherItHadAnIdLineOfItsOwn) {
+  // The last id line holds a NUL, which the standard ignores: no id of its own.
+  const std::string stream = std::string("id: 7\ndata: a\n\ndata: b\n\nid: 8\n\ndata: c\n\n") +
+                             "id:\ndata: d\n\nid: 9" + '\0' + "\ndata: e\n\n";
+  const std::vector<bool> expected{true, false, false, true, false};
+  EXPECT_EQ(id_fields_of(stream, false), expected);
+  EXPECT_EQ(id_fields_of(stream, true), expected);
+}
+
 // --- "retry": only values made of ASCII digits set the reconnection time.
 
 TEST(SseParserRetry, DigitsSetTheReconnectionTime) {

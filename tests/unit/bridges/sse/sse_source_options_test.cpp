@@ -119,6 +119,22 @@ TEST_F(SseSourceOptionsTest, BadValuesAreConfigErrorsWithTheirKey) {
       std::string::npos);
 }
 
+TEST_F(SseSourceOptionsTest, IdsAndLastEventId) {
+  const std::string base = "name: s\ntype: sse\nendpoint: http://h/x\nto: /x\n";
+  const SseSourceOptions plain = parse(base);
+  EXPECT_EQ(plain.ids, IdSource::kGateway);
+  EXPECT_EQ(plain.last_event_id, "");
+  const SseSourceOptions relay = parse(base + "ids: upstream\nlast_event_id: \"p0:41\"\n");
+  EXPECT_EQ(relay.ids, IdSource::kUpstream);
+  EXPECT_EQ(relay.last_event_id, "p0:41");
+  EXPECT_EQ(parse(base + "ids: gateway\n").ids, IdSource::kGateway);
+  EXPECT_NE(error_of(base + "ids: mine\n").find("sources[0].ids"), std::string::npos);
+  EXPECT_NE(error_of(base + "ids: mine\n").find("gateway or upstream"), std::string::npos);
+  EXPECT_NE(error_of(base + "last_event_id: \"a\\r\\nX: y\"\n").find("sources[0].last_event_id"),
+            std::string::npos);
+  EXPECT_NE(error_of(base + "last_event_id: \" 7\"\n").find("space"), std::string::npos);
+}
+
 TEST_F(SseSourceOptionsTest, CaFileThatIsNotACertificateIsAConfigError) {
   const std::string e = error_of(
       "name: s\ntype: sse\nto: /x\nendpoint: https://h/x\ntls: {ca_file: /etc/hostname}\n");

@@ -230,3 +230,62 @@ TEST_F(SseSourceTest, StopReturnsWhileBackingOff) {
 
 }  // namespace
 }  // namespace ssegw::sse
+
+namespace ssegw::sse {
+namespace {
+
+TEST_F(SseSourceTest, GatewayIdsByDefault) {
+  start();
+  ASSERT_NE(upstream_.accept_request(), "");
+  upstream_.open_stream();
+  upstream_.send("id: 7\ndata: a\n\n");
+  ASSERT_TRUE(recorder_.wait_for(1));
+  EXPECT_NE(recorder_.events()[0].id, "7");
+  EXPECT_EQ(recorder_.events()[0].origin_id, "7");
+}
+
+// Each refused kind falls back to an id of the channel's own; the reconnection resumes from
+// the last id published as the upstream's (9), not from the refused one the stream ended on.
+TEST_F(SseSourceTest, UpstreamIdsArePublishedWhereTheyPassAndResumeFromTheLastOne) {
+  start("ids: upstream\n");
+  ASSERT_NE(upstream_.accept_request(), "");
+  upstream_.open_stream();
+  upstream_.send(
+      "retry: 100\nid: 7\ndata: a\n\ndata: no-id\n\nid: x y\ndata: bad\n\nid: 9\ndata: b\n\n"
+      "id: 9\ndata: again\n\nid: 5\ndata: older\n\n");
+  ASSERT_TRUE(recorder_.wait_for(6));
+  const auto events = recorder_.events();
+  EXPECT_EQ(events[0].id, "7");
+  EXPECT_EQ(events[3].id, "9");
+  for (size_t i : {1u, 2u, 4u, 5u}) {
+    EXPECT_FALSE(events[i].id.empty()) << events[i].data;
+    EXPECT_NE(events[i].id, events[i].origin_id) << events[i].data;
+    EXPECT_NE(events[i].id, "7");
+    EXPECT_NE(events[i].id, "9");
+  }
+  EXPECT_TRUE(eventually([&] { return source_->status().gauges["id_fallbacks"] == 4; }));
+  upstream_.close_client();
+  const std::string again = upstream_.accept_request();
+  EXPECT_NE(again.find("\r\nLast-Event-ID: 9\r\n"), std::string::npos) << again;
+}
+
+TEST_F(SseSourceTest, LastEventIdOptionSetsTheFirstRequestAndTheFloorOfUpstreamIds) {
+  start("ids: upstream\nlast_event_id: \"41\"\n");
+  const std::string request = upstream_.accept_request();
+  EXPECT_NE(request.find("\r\nLast-Event-ID: 41\r\n"), std::string::npos) << request;
+  upstream_.open_stream();
+  upstream_.send("id: 41\ndata: seen\n\nid: 42\ndata: next\n\n");
+  ASSERT_TRUE(recorder_.wait_for(2));
+  EXPECT_NE(recorder_.events()[0].id, "41");
+  EXPECT_EQ(recorder_.events()[1].id, "42");
+}
+
+TEST_F(SseSourceTest, ResumePointWinsOverTheLastEventIdOption) {
+  channel_->set_resume_point("up", "77");
+  start("last_event_id: \"41\"\n");
+  const std::string request = upstream_.accept_request();
+  EXPECT_NE(request.find("\r\nLast-Event-ID: 77\r\n"), std::string::npos) << request;
+}
+
+}  // namespace
+}  // namespace ssegw::sse
