@@ -2,7 +2,8 @@
 // `type: kafka` under sinks: every event of a channel produced to a topic by an idempotent
 // producer with acks=all, type / upstream id / source / seq as headers. Nothing is dropped:
 // failed deliveries are retried and counted, and past `queue_limit` unacknowledged events
-// the channel is held so its sources pause.
+// the channel is held so its sources pause. With `transactional: true` the plan builds a
+// KafkaTxnSink (kafka_txn_sink.h) instead; both share the settings below.
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -11,7 +12,9 @@
 #include <string>
 #include <thread>
 
+#include "bridges/common/channel_hold.h"
 #include "bridges/kafka/kafka_client.h"
+#include "bridges/kafka/kafka_txn_batch.h"
 #include "gateway/bridge.h"
 #include "gateway/channel.h"
 
@@ -29,6 +32,11 @@ struct SinkSettings {
   size_t queue_limit = 10000;
   int64_t resume_scan = 1000;
   std::chrono::milliseconds resume_timeout{30000};
+  // transactional: true (kafka_txn_sink.h): exactly once for any partitioning.
+  bool transactional = false;
+  std::string transactional_id;  // default: the sink's name
+  std::string state_topic;       // default: "<name>.resume"
+  BatchLimits batch;             // transaction_max_events, transaction_interval
 };
 
 SinkSettings parse_sink(const ConfigNode& node);
@@ -79,7 +87,7 @@ class KafkaSink : public Bridge, public ChannelTap {
   // Deliveries acknowledged since the last settle_acks, on the thread that polls (the sink's
   // thread, or stop() once it has joined it).
   size_t acked_ = 0;
-  bool holding_ = false;
+  ChannelHold hold_;
   uint64_t next_seq_ = 0;
   BridgeStatus status_;
 };

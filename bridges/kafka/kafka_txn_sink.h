@@ -1,0 +1,83 @@
+#pragma once
+// `type: kafka` with `transactional: true`: exactly once into Kafka for any partitioning.
+// Events go out in transactions of a bounded count or age, and each transaction also writes
+// every source's resume point to the sink's state topic (kafka_state_topic.h), so the data
+// and the point where the upstream resumes commit together or not at all. At start the sink
+// fences any older instance with its transactional.id, reads the committed points, and only
+// then taps the channel, so the sources resume right after what Kafka holds.
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "bridges/common/backoff.h"
+#include "bridges/common/channel_hold.h"
+#include "bridges/kafka/kafka_client.h"
+#include "bridges/kafka/kafka_sink.h"
+#include "bridges/kafka/kafka_txn_batch.h"
+#include "gateway/bridge.h"
+#include "gateway/channel.h"
+
+namespace ssegw::kafka {
+
+class KafkaTxnSink : public Bridge, public ChannelTap {
+ public:
+  KafkaTxnSink(SinkSettings settings, std::shared_ptr<Channel> channel);
+  ~KafkaTxnSink() override;
+
+  const std::string& name() const override { return settings_.name; }
+  // Blocks (up to resume_timeout) for the producer and the resume points: call it before
+  // the sources start.
+  void start() override;
+  void stop() override;
+  BridgeStatus status() const override;
+  bool ready() const override;
+
+  void on_frame(const FrameRef& frame) override;
+
+ private:
+  // What became of one attempt to commit a batch.
+  enum class Outcome {
+    kCommitted,
+    kAborted,  // the transaction is gone: the same batch goes again
+    kBroken,   // the producer is unusable (a fatal error) or the commit's fate is unknown
+    kFenced,   // another instance took the transactional.id: this one must stop writing
+  };
+  bool open_producer(std::string& error);
+  bool load_resume_points(std::chrono::milliseconds timeout, bool set_points, std::string& error);
+  void run();
+  bool next_batch(TxnBatch& batch);
+  void handle(Outcome outcome, TxnBatch& batch, Backoff& backoff);
+  bool recover(TxnBatch& batch);
+  Outcome commit(const TxnBatch& batch);
+  bool produce_batch(const TxnBatch& batch);
+  Outcome finish(ErrorPtr error, const char* step);
+  Outcome broken_or_fenced();
+  void settle(size_t delivered);
+  void pause(Backoff& backoff);
+  void set_state(BridgeState state, const std::string& detail);
+  static void on_error(rd_kafka_t*, int err, const char* reason, void* opaque);
+
+  const SinkSettings settings_;
+  const std::shared_ptr<Channel> channel_;
+  HandlePtr producer_;  // the sink's thread's alone once it runs
+  uint64_t next_seq_ = 0;
+  uint64_t committed_seq_ = 0;  // the highest seq the state topic holds
+  bool fenced_ = false;         // the sink's thread's
+  bool fenced_hold_ = false;    // set by the thread, read by stop() after joining it
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  bool tapped_ = false;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<FrameRef> queue_;  // tapped, not yet in a batch
+  size_t undelivered_ = 0;      // queued + in the open batch
+  ChannelHold hold_;
+  BridgeStatus status_;
+};
+
+}  // namespace ssegw::kafka
