@@ -22,7 +22,7 @@ namespace {
 using namespace std::chrono_literals;
 namespace tk = ssegw::testing::kafka;
 
-constexpr int kEvents = 5000;
+constexpr int kEvents = 20000;
 constexpr int kKills = 5;
 
 bool ready(uint16_t port) {
@@ -120,9 +120,9 @@ Tally run_kill_scenario(bool transactional) {
   const std::string topic = tk::unique_topic("txn-feed");
   tk::create_topic(topic, 3);
   const std::string sink = topic + "-sink";
-  // The upstream: another gateway, which numbers nothing itself but keeps 20,000 events of
+  // The upstream: another gateway, which numbers nothing itself but keeps 30,000 events of
   // history, so a relay that reconnects with Last-Event-ID gets exactly what follows it.
-  GatewayProcess upstream("channels:\n  - {path: /feed, history: 20000, publish: true}\n");
+  GatewayProcess upstream("channels:\n  - {path: /feed, history: 30000, publish: true}\n");
   const std::string config = relay_config(upstream.port(), sink, topic, transactional);
 
   std::atomic<int> published{0};
@@ -134,7 +134,9 @@ Tally run_kill_scenario(bool transactional) {
           200)
         break;
       published = n + 1;
-      std::this_thread::sleep_for(2ms);  // about 10 s in all: every kill lands mid-stream
+      // Paced (20,000 in about 6 s or more) so kills land mid-stream, and fast enough that
+      // many events are in flight to each partition when they do.
+      if (n % 4 == 0) std::this_thread::sleep_for(1ms);
     }
   });
 
