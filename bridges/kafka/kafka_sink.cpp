@@ -148,9 +148,8 @@ std::optional<std::string> sink_key(const SinkSettings& settings, const Event& e
 }
 
 KafkaSink::KafkaSink(SinkSettings settings, std::shared_ptr<Channel> channel)
-    : settings_(std::move(settings)),
-      channel_(std::move(channel)),
-      hold_(channel_, settings_.queue_limit, settings_.name) {}
+    : KafkaSinkTap(settings.name, std::move(channel), settings.queue_limit),
+      settings_(std::move(settings)) {}
 
 KafkaSink::~KafkaSink() {
   stop();
@@ -173,8 +172,7 @@ void KafkaSink::start() {
   producer_ = make_client(RD_KAFKA_PRODUCER, std::move(conf));
   find_resume_points();
   stopping_ = false;
-  channel_->add_tap(this);
-  tapped_ = true;
+  tap();
   thread_ = std::thread([this] { run(); });
 }
 
@@ -212,14 +210,11 @@ void KafkaSink::find_resume_points() {
              {{"sink", name()}, {"source", source}, {"after", origin_id}});
   }
   std::lock_guard lock(mu_);
-  status_.state = BridgeState::kStreaming;
+  inbox_.status.state = BridgeState::kStreaming;
 }
 
 void KafkaSink::stop() {
-  if (tapped_) {
-    channel_->remove_tap(this);
-    tapped_ = false;
-  }
+  untap();
   stopping_ = true;
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
@@ -229,7 +224,7 @@ void KafkaSink::stop() {
     size_t left = 0;
     {
       std::lock_guard lock(mu_);
-      left = unacked_;
+      left = inbox_.undelivered;
     }
     if (left > 0) {
       log_warn("kafka sink stopped with undelivered events; the upstream resends them on restart",
@@ -241,37 +236,7 @@ void KafkaSink::stop() {
     producer_.reset();
     settle_acks();
   }
-  std::lock_guard lock(mu_);
-  hold_.release();
-  status_.state = BridgeState::kStopped;
-}
-
-BridgeStatus KafkaSink::status() const {
-  std::lock_guard lock(mu_);
-  BridgeStatus status = status_;
-  status.gauges["queue_depth"] = static_cast<double>(unacked_);
-  status.gauges["holding"] = hold_.holding() ? 1 : 0;
-  return status;
-}
-
-bool KafkaSink::ready() const {
-  std::lock_guard lock(mu_);
-  return status_.state == BridgeState::kStreaming;
-}
-
-void KafkaSink::on_frame(const FrameRef& frame) {
-  std::lock_guard lock(mu_);
-  // One wake-up per batch: a non-empty queue already has one pending.
-  const bool wake = queue_.empty();
-  queue_.push_back(frame);
-  ++unacked_;
-  status_.events_in++;
-  update_hold();
-  if (wake) cv_.notify_one();
-}
-
-void KafkaSink::update_hold() {
-  hold_.update(unacked_);
+  mark_stopped();
 }
 
 void KafkaSink::run() {
@@ -282,8 +247,9 @@ void KafkaSink::run() {
       std::unique_lock lock(mu_);
       // Acknowledgements arrive through rd_kafka_poll below: poll often while any are due,
       // so a held channel is released soon after the queue drains.
-      cv_.wait_for(lock, unacked_ > 0 ? 1ms : 10ms, [&] { return !queue_.empty() || stopping_; });
-      batch.swap(queue_);
+      cv_.wait_for(lock, inbox_.undelivered > 0 ? 1ms : 10ms,
+                   [&] { return !inbox_.queue.empty() || stopping_; });
+      batch.swap(inbox_.queue);
       if (batch.empty() && stopping_) return;
       first_seq = next_seq_;
       next_seq_ += batch.size();
@@ -323,14 +289,12 @@ void KafkaSink::produce(std::unique_ptr<InFlight> item) {
 void KafkaSink::settle_acks() {
   if (acked_ == 0) return;
   std::lock_guard lock(mu_);
-  unacked_ -= acked_;
-  status_.events_out += acked_;
+  inbox_.delivered(acked_);
   acked_ = 0;
-  if (status_.state != BridgeState::kStreaming) {
-    status_.state = BridgeState::kStreaming;
-    status_.detail.clear();
+  if (inbox_.status.state != BridgeState::kStreaming) {
+    inbox_.status.state = BridgeState::kStreaming;
+    inbox_.status.detail.clear();
   }
-  update_hold();
 }
 
 void KafkaSink::delivered(std::unique_ptr<InFlight> item, rd_kafka_resp_err_t err) {
@@ -340,8 +304,8 @@ void KafkaSink::delivered(std::unique_ptr<InFlight> item, rd_kafka_resp_err_t er
   }
   std::lock_guard lock(mu_);
   if (err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) return;
-  status_.failed++;
-  status_.detail = rd_kafka_err2str(err);
+  inbox_.status.failed++;
+  inbox_.status.detail = rd_kafka_err2str(err);
   item->attempts++;
   Backoff backoff(200, 30000);
   std::chrono::milliseconds delay{};
@@ -387,16 +351,16 @@ void KafkaSink::on_error(rd_kafka_t*, int err, const char* reason, void* opaque)
     log_warn("kafka brokers unreachable, events queue until they are back",
              {{"sink", self->name()}, {"error", reason}});
     std::lock_guard lock(self->mu_);
-    if (self->status_.state == BridgeState::kStreaming) self->status_.reconnects++;
-    self->status_.state = BridgeState::kBackingOff;
-    self->status_.detail = reason;
+    if (self->inbox_.status.state == BridgeState::kStreaming) self->inbox_.status.reconnects++;
+    self->inbox_.status.state = BridgeState::kBackingOff;
+    self->inbox_.status.detail = reason;
   } else if (code == RD_KAFKA_RESP_ERR__FATAL) {
     char detail[512];
     rd_kafka_fatal_error(self->producer_.get(), detail, sizeof detail);
     log_error("kafka producer fatal error", {{"sink", self->name()}, {"error", detail}});
     std::lock_guard lock(self->mu_);
-    self->status_.state = BridgeState::kFailed;
-    self->status_.detail = detail;
+    self->inbox_.status.state = BridgeState::kFailed;
+    self->inbox_.status.detail = detail;
   } else {
     log_debug("kafka client error", {{"sink", self->name()}, {"error", reason}});
   }

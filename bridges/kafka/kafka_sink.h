@@ -12,8 +12,8 @@
 #include <string>
 #include <thread>
 
-#include "bridges/common/channel_hold.h"
 #include "bridges/kafka/kafka_client.h"
+#include "bridges/kafka/kafka_sink_tap.h"
 #include "bridges/kafka/kafka_txn_batch.h"
 #include "gateway/bridge.h"
 #include "gateway/channel.h"
@@ -45,20 +45,15 @@ std::shared_ptr<const BridgePlan> parse_sink_plan(const ConfigNode& node);
 // The Kafka key an event gets under the settings; empty optional: no key.
 std::optional<std::string> sink_key(const SinkSettings& settings, const Event& event);
 
-class KafkaSink : public Bridge, public ChannelTap {
+class KafkaSink : public KafkaSinkTap {
  public:
   KafkaSink(SinkSettings settings, std::shared_ptr<Channel> channel);
   ~KafkaSink() override;
 
-  const std::string& name() const override { return settings_.name; }
   // Reads the end of the topic (bounded by resume_timeout) and records the resume points
   // before it taps the channel: call it before the sources start.
   void start() override;
   void stop() override;
-  BridgeStatus status() const override;
-  bool ready() const override;
-
-  void on_frame(const FrameRef& frame) override;
 
  private:
   struct InFlight;
@@ -67,29 +62,20 @@ class KafkaSink : public Bridge, public ChannelTap {
   void delivered(std::unique_ptr<InFlight> item, rd_kafka_resp_err_t err);
   void settle_acks();
   void retry_due();
-  void update_hold();
   void find_resume_points();
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque);
   static void on_error(rd_kafka_t*, int err, const char* reason, void* opaque);
 
   const SinkSettings settings_;
-  const std::shared_ptr<Channel> channel_;
   HandlePtr producer_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
-  bool tapped_ = false;
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<FrameRef> queue_;                     // tapped, not yet handed to librdkafka
-  std::deque<std::unique_ptr<InFlight>> retries_;  // failed, waiting for their backoff
-  size_t unacked_ = 0;                             // queued + in librdkafka + retrying
+  std::deque<std::unique_ptr<InFlight>> retries_;  // failed, waiting; guarded by mu_
   // Deliveries acknowledged since the last settle_acks, on the thread that polls (the sink's
   // thread, or stop() once it has joined it).
   size_t acked_ = 0;
-  ChannelHold hold_;
-  uint64_t next_seq_ = 0;
-  BridgeStatus status_;
+  uint64_t next_seq_ = 0;  // guarded by mu_
 };
 
 }  // namespace ssegw::kafka

@@ -35,9 +35,8 @@ bool is_fencing(rd_kafka_resp_err_t code) {
 }  // namespace
 
 KafkaTxnSink::KafkaTxnSink(SinkSettings settings, std::shared_ptr<Channel> channel)
-    : settings_(std::move(settings)),
-      channel_(std::move(channel)),
-      hold_(channel_, settings_.queue_limit, settings_.name) {}
+    : KafkaSinkTap(settings.name, std::move(channel), settings.queue_limit),
+      settings_(std::move(settings)) {}
 
 KafkaTxnSink::~KafkaTxnSink() {
   stop();
@@ -64,8 +63,7 @@ void KafkaTxnSink::start() {
               {{"sink", name()}, {"error", error}});
   }
   stopping_ = false;
-  channel_->add_tap(this);
-  tapped_ = true;
+  tap();
   thread_ = std::thread([this] { run(); });
 }
 
@@ -125,46 +123,23 @@ bool KafkaTxnSink::load_resume_points(std::chrono::milliseconds timeout, bool se
 }
 
 void KafkaTxnSink::stop() {
-  if (tapped_) {
-    channel_->remove_tap(this);
-    tapped_ = false;
-  }
+  untap();
   stopping_ = true;
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   producer_.reset();
   if (fenced_hold_) channel_->release_hold();
   fenced_hold_ = false;
-  std::lock_guard lock(mu_);
-  if (undelivered_ > 0) {
-    log_warn("kafka sink stopped with uncommitted events; the upstream resends them on restart",
-             {{"sink", name()}, {"uncommitted", std::to_string(undelivered_)}});
+  size_t left = 0;
+  {
+    std::lock_guard lock(mu_);
+    left = inbox_.undelivered;
   }
-  hold_.release();
-  status_.state = BridgeState::kStopped;
-}
-
-BridgeStatus KafkaTxnSink::status() const {
-  std::lock_guard lock(mu_);
-  BridgeStatus status = status_;
-  status.gauges["queue_depth"] = static_cast<double>(undelivered_);
-  status.gauges["holding"] = hold_.holding() ? 1 : 0;
-  return status;
-}
-
-bool KafkaTxnSink::ready() const {
-  std::lock_guard lock(mu_);
-  return status_.state == BridgeState::kStreaming;
-}
-
-void KafkaTxnSink::on_frame(const FrameRef& frame) {
-  std::lock_guard lock(mu_);
-  const bool wake = queue_.empty();  // a non-empty queue already has a wake-up pending
-  queue_.push_back(frame);
-  ++undelivered_;
-  status_.events_in++;
-  hold_.update(undelivered_);
-  if (wake) cv_.notify_one();
+  if (left > 0) {
+    log_warn("kafka sink stopped with uncommitted events; the upstream resends them on restart",
+             {{"sink", name()}, {"uncommitted", std::to_string(left)}});
+  }
+  mark_stopped();
 }
 
 void KafkaTxnSink::run() {
@@ -189,15 +164,19 @@ bool KafkaTxnSink::next_batch(TxnBatch& batch) {
   const BatchLimits& limits = settings_.batch;
   std::unique_lock lock(mu_);
   while (true) {
-    batch.fill(queue_, limits, next_seq_, Clock::now());
+    batch.fill(inbox_.queue, limits, next_seq_, Clock::now());
     if (stopping_) return !batch.empty();
     if (batch.ready(limits, Clock::now())) return true;
     if (batch.empty()) {
-      cv_.wait_for(lock, 100ms, [&] { return !queue_.empty() || stopping_; });
+      cv_.wait_for(lock, 100ms, [&] { return !inbox_.queue.empty() || stopping_; });
+      // Idle, commit_transaction serves no callbacks: serve them here, outside the lock.
+      lock.unlock();
+      if (producer_) rd_kafka_poll(producer_.get(), 0);
+      lock.lock();
     } else {
       const size_t room = limits.max_events - batch.size();
       cv_.wait_until(lock, batch.deadline(limits),
-                     [&] { return queue_.size() >= room || stopping_.load(); });
+                     [&] { return inbox_.queue.size() >= room || stopping_.load(); });
     }
   }
 }
@@ -213,7 +192,7 @@ void KafkaTxnSink::handle(Outcome outcome, TxnBatch& batch, Backoff& backoff) {
       return;
     case Outcome::kAborted: {
       std::lock_guard lock(mu_);
-      status_.failed += batch.size();
+      inbox_.status.failed += batch.size();
     }
       log_warn("kafka transaction aborted, sending its batch again",
                {{"sink", name()}, {"events", std::to_string(batch.size())}});
@@ -343,9 +322,7 @@ KafkaTxnSink::Outcome KafkaTxnSink::finish(ErrorPtr error, const char* step) {
 
 void KafkaTxnSink::settle(size_t delivered) {
   std::lock_guard lock(mu_);
-  undelivered_ -= delivered;
-  status_.events_out += delivered;
-  hold_.update(undelivered_);
+  inbox_.delivered(delivered);
 }
 
 // Sleeps the next backoff delay, cut short by stop().
@@ -357,11 +334,11 @@ void KafkaTxnSink::pause(Backoff& backoff) {
 
 void KafkaTxnSink::set_state(BridgeState state, const std::string& detail) {
   std::lock_guard lock(mu_);
-  if (status_.state == BridgeState::kStreaming && state != BridgeState::kStreaming) {
-    status_.reconnects++;
+  if (inbox_.status.state == BridgeState::kStreaming && state != BridgeState::kStreaming) {
+    inbox_.status.reconnects++;
   }
-  status_.state = state;
-  status_.detail = detail;
+  inbox_.status.state = state;
+  inbox_.status.detail = detail;
 }
 
 void KafkaTxnSink::on_error(rd_kafka_t*, int err, const char* reason, void* opaque) {

@@ -14,29 +14,24 @@
 #include <thread>
 
 #include "bridges/common/backoff.h"
-#include "bridges/common/channel_hold.h"
 #include "bridges/kafka/kafka_client.h"
 #include "bridges/kafka/kafka_sink.h"
+#include "bridges/kafka/kafka_sink_tap.h"
 #include "bridges/kafka/kafka_txn_batch.h"
 #include "gateway/bridge.h"
 #include "gateway/channel.h"
 
 namespace ssegw::kafka {
 
-class KafkaTxnSink : public Bridge, public ChannelTap {
+class KafkaTxnSink : public KafkaSinkTap {
  public:
   KafkaTxnSink(SinkSettings settings, std::shared_ptr<Channel> channel);
   ~KafkaTxnSink() override;
 
-  const std::string& name() const override { return settings_.name; }
   // Blocks (up to resume_timeout) for the producer and the resume points: call it before
   // the sources start.
   void start() override;
   void stop() override;
-  BridgeStatus status() const override;
-  bool ready() const override;
-
-  void on_frame(const FrameRef& frame) override;
 
  private:
   // What became of one attempt to commit a batch.
@@ -62,7 +57,6 @@ class KafkaTxnSink : public Bridge, public ChannelTap {
   static void on_error(rd_kafka_t*, int err, const char* reason, void* opaque);
 
   const SinkSettings settings_;
-  const std::shared_ptr<Channel> channel_;
   HandlePtr producer_;  // the sink's thread's alone once it runs
   uint64_t next_seq_ = 0;
   uint64_t committed_seq_ = 0;  // the highest seq the state topic holds
@@ -70,14 +64,6 @@ class KafkaTxnSink : public Bridge, public ChannelTap {
   bool fenced_hold_ = false;    // set by the thread, read by stop() after joining it
   std::thread thread_;
   std::atomic<bool> stopping_{false};
-  bool tapped_ = false;
-
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<FrameRef> queue_;  // tapped, not yet in a batch
-  size_t undelivered_ = 0;      // queued + in the open batch
-  ChannelHold hold_;
-  BridgeStatus status_;
 };
 
 }  // namespace ssegw::kafka
