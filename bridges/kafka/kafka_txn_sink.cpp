@@ -16,6 +16,7 @@ using Clock = std::chrono::steady_clock;
 // A retriable commit is called again as librdkafka documents; past this many tries the
 // outcome counts as unknown and the producer is rebuilt, which settles it.
 constexpr int kCommitTries = 5;
+constexpr auto kFillCheck = std::chrono::milliseconds(5);
 
 int64_t wall_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -92,6 +93,11 @@ bool KafkaTxnSink::open_producer(std::string& error) {
   ErrorPtr init(rd_kafka_init_transactions(producer_.get(), timeout_ms));
   if (!init && ensure_state_topic(producer_.get(), settings_.state_topic,
                                   std::chrono::milliseconds(timeout_ms), error)) {
+    // The producer learns both topics' leaders now, not inside the first transaction; a
+    // failure here only means the first produce asks again.
+    std::string ignored;
+    partition_counts(producer_.get(), {settings_.topic, settings_.state_topic},
+                     std::chrono::milliseconds(timeout_ms), ignored);
     return true;
   }
   if (init) error = "init_transactions: " + error_text(init);
@@ -174,8 +180,10 @@ bool KafkaTxnSink::next_batch(TxnBatch& batch) {
       if (producer_) rd_kafka_poll(producer_.get(), 0);
       lock.lock();
     } else {
+      // The tap wakes the thread only when the queue was empty, so look again every few
+      // ms: a batch that can fill up commits then, not at its deadline.
       const size_t room = limits.max_events - batch.size();
-      cv_.wait_until(lock, batch.deadline(limits),
+      cv_.wait_until(lock, std::min(batch.deadline(limits), Clock::now() + kFillCheck),
                      [&] { return inbox_.queue.size() >= room || stopping_.load(); });
     }
   }
