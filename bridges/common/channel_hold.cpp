@@ -8,6 +8,7 @@ ChannelHold::ChannelHold(std::shared_ptr<Channel> channel, size_t limit, std::st
     : channel_(std::move(channel)), limit_(limit), sink_name_(std::move(sink_name)) {}
 
 void ChannelHold::update(size_t undelivered) {
+  if (pinned_) return;
   if (!holding_ && undelivered > limit_) {
     holding_ = true;
     channel_->hold();
@@ -19,7 +20,15 @@ void ChannelHold::update(size_t undelivered) {
   }
 }
 
+void ChannelHold::pin() {
+  pinned_ = true;
+  if (holding_) return;
+  holding_ = true;
+  channel_->hold();
+}
+
 void ChannelHold::release() {
+  pinned_ = false;
   if (!holding_) return;
   holding_ = false;
   channel_->release_hold();

@@ -20,6 +20,8 @@ class ChannelHold {
 
   // Holds or lets go for `undelivered` events queued, in flight or retrying.
   void update(size_t undelivered);
+  // Holds whatever the count until release(): a sink that may not deliver any more.
+  void pin();
   void release();
   bool holding() const { return holding_; }
 
@@ -28,6 +30,7 @@ class ChannelHold {
   const size_t limit_;
   const std::string sink_name_;
   bool holding_ = false;
+  bool pinned_ = false;
 };
 
 }  // namespace ssegw

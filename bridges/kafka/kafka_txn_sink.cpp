@@ -134,8 +134,6 @@ void KafkaTxnSink::stop() {
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   producer_.reset();
-  if (fenced_hold_) channel_->release_hold();
-  fenced_hold_ = false;
   size_t left = 0;
   {
     std::lock_guard lock(mu_);
@@ -220,8 +218,8 @@ void KafkaTxnSink::handle(Outcome outcome, TxnBatch& batch, Backoff& backoff) {
       set_state(BridgeState::kFailed, "fenced by another instance");
       // For good, not by queue depth: what this instance still taps is the other one's to
       // deliver, after the points it commits.
-      channel_->hold();
-      fenced_hold_ = true;
+      std::lock_guard lock(mu_);
+      inbox_.hold.pin();
       return;
   }
 }

@@ -61,7 +61,6 @@ class KafkaTxnSink : public KafkaSinkTap {
   uint64_t next_seq_ = 0;
   uint64_t committed_seq_ = 0;  // the highest seq the state topic holds
   bool fenced_ = false;         // the sink's thread's
-  bool fenced_hold_ = false;    // set by the thread, read by stop() after joining it
   std::thread thread_;
   std::atomic<bool> stopping_{false};
 };

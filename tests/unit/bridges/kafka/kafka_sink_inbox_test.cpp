@@ -44,6 +44,21 @@ TEST(SinkInbox, HoldsTheChannelPastTheLimitAndLetsGoAtHalf) {
   EXPECT_EQ(inbox.snapshot().gauges.at("queue_depth"), 2);
 }
 
+TEST(SinkInbox, APinnedHoldStaysWhateverTheCountUntilReleased) {
+  auto channel = make_channel();
+  SinkInbox inbox(channel, 4, "s");
+  inbox.push(frame());
+  inbox.hold.pin();
+  EXPECT_FALSE(channel->accepting());
+  inbox.delivered(1);  // an empty queue does not let a pinned hold go
+  EXPECT_FALSE(channel->accepting());
+  EXPECT_EQ(inbox.snapshot().gauges.at("holding"), 1);
+  inbox.hold.release();
+  EXPECT_TRUE(channel->accepting());
+  inbox.hold.release();  // once is enough: the channel's count stays right
+  EXPECT_TRUE(channel->accepting());
+}
+
 TEST(SinkInbox, ReleasesItsHoldWhenDestroyed) {
   auto channel = make_channel();
   {
