@@ -120,20 +120,51 @@ Tally tally(const std::vector<tk::Record>& records, int count) {
   return t;
 }
 
-// Publishes {"n":0} .. {"n":count-1} to the upstream's /feed once `go` is set, paced
-// (20,000 in about 6 s or more) so kills land mid-stream, and fast enough that many events
-// are in flight to each partition when they do.
-std::thread start_publisher(uint16_t port, int count, std::atomic<int>& published,
-                            std::atomic<bool>& go) {
-  return std::thread([port, count, &published, &go] {
-    while (!go) std::this_thread::sleep_for(5ms);
-    for (int n = 0; n < count; ++n) {
-      if (publish(port, "/feed", "{\"n\":" + std::to_string(n) + "}", "tick").status != 200) break;
-      published = n + 1;
-      if (n % 4 == 0) std::this_thread::sleep_for(1ms);
-    }
-  });
-}
+// One scenario's feed: a 3-partition topic and a sink name of its own, the upstream (another
+// gateway, which keeps 30,000 events of history, so a relay that reconnects with
+// Last-Event-ID gets exactly what follows it), the relay's config, and a publisher of
+// {"n":0} .. {"n":count-1} once go() is called, paced (20,000 in about 6 s or more) so
+// kills land mid-stream, and fast enough that many events are in flight to each partition
+// when they do.
+class Feed {
+ public:
+  Feed(const std::string& prefix, int count, bool transactional)
+      : topic(tk::unique_topic(prefix)),
+        sink(topic + "-sink"),
+        upstream("channels:\n  - {path: /feed, history: 30000, publish: true}\n"),
+        config(relay_config(upstream.port(), sink, topic, transactional)) {
+    tk::create_topic(topic, 3);
+    publisher_ = std::thread([this, count] {
+      while (!go_) std::this_thread::sleep_for(5ms);
+      for (int n = 0; n < count; ++n) {
+        if (publish(upstream.port(), "/feed", "{\"n\":" + std::to_string(n) + "}", "tick").status !=
+            200)
+          break;
+        published_ = n + 1;
+        if (n % 4 == 0) std::this_thread::sleep_for(1ms);
+      }
+    });
+  }
+  ~Feed() { finish(); }
+  void go() { go_ = true; }
+  int published() const { return published_; }
+  // Waits for the publisher to end; how many it published.
+  int finish() {
+    go_ = true;
+    if (publisher_.joinable()) publisher_.join();
+    return published_;
+  }
+
+  const std::string topic;
+  const std::string sink;
+  GatewayProcess upstream;
+  const std::string config;
+
+ private:
+  std::atomic<int> published_{0};
+  std::atomic<bool> go_{false};
+  std::thread publisher_;
+};
 
 // What a read_committed reader finds of the topic once it holds every number (or after a
 // bounded wait), and a little later, so that anything extra shows up too.
@@ -151,45 +182,33 @@ Tally final_tally(const std::string& topic, int count) {
 // read_committed reader finds at the end. `false` (the idempotent sink, same config but the
 // transaction keys) is there to compare: on this one-node broker it passed too.
 Tally run_kill_scenario(bool transactional) {
-  const std::string topic = tk::unique_topic("txn-feed");
-  tk::create_topic(topic, 3);
-  const std::string sink = topic + "-sink";
-  // The upstream: another gateway, which numbers nothing itself but keeps 30,000 events of
-  // history, so a relay that reconnects with Last-Event-ID gets exactly what follows it.
-  GatewayProcess upstream("channels:\n  - {path: /feed, history: 30000, publish: true}\n");
-  const std::string config = relay_config(upstream.port(), sink, topic, transactional);
-
-  std::atomic<int> published{0};
-  std::atomic<bool> go{false};
-  std::thread publisher = start_publisher(upstream.port(), kEvents, published, go);
-
+  Feed feed("txn-feed", kEvents, transactional);
   const unsigned seed = std::random_device{}();
   std::mt19937 rng(seed);
   std::uniform_int_distribution<int> kill_after_ms(100, 1500);
   std::cout << "kill points seeded with " << seed << "\n";
   std::string logs;
   for (int kill = 0; kill < kKills; ++kill) {
-    GatewayProcess relay(config);
+    GatewayProcess relay(feed.config);
     EXPECT_TRUE(wait_until([&] { return ready(relay.port()); }, 60s)) << relay.output();
-    go = true;
+    feed.go();
     // Killed before anything ever committed, a relay leaves no resume point, and the next
     // one can only join the upstream live: wait for the first commit, once.
     if (kill == 0) {
-      EXPECT_TRUE(wait_until([&] { return committed_any(relay.port(), sink); }, 60s))
+      EXPECT_TRUE(wait_until([&] { return committed_any(relay.port(), feed.sink); }, 60s))
           << relay.output();
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(kill_after_ms(rng)));
     relay.process().signal(SIGKILL);
     relay.process().wait_exit(10s);
     logs += "--- relay " + std::to_string(kill + 1) + "\n" + bridge_lines(relay.output());
-    std::cout << "SIGKILL " << kill + 1 << " at " << published << " upstream events\n";
+    std::cout << "SIGKILL " << kill + 1 << " at " << feed.published() << " upstream events\n";
   }
-  GatewayProcess relay(config);
+  GatewayProcess relay(feed.config);
   EXPECT_TRUE(wait_until([&] { return ready(relay.port()); }, 60s)) << relay.output();
-  go = true;
-  publisher.join();
-  EXPECT_EQ(published, kEvents);
-  Tally t = final_tally(topic, kEvents);
+  feed.go();
+  EXPECT_EQ(feed.finish(), kEvents);
+  Tally t = final_tally(feed.topic, kEvents);
   t.relay_logs = logs + "--- last relay\n" + bridge_lines(relay.output());
   if (transactional) {
     EXPECT_NE(relay.output().find("resume point"), std::string::npos) << relay.output();
@@ -210,28 +229,20 @@ TEST(KafkaTxnSink, EveryUpstreamEventOnceAcrossFiveSigkillsWithNoKeyOnThreeParti
 // channel, while the second carries on from the committed resume point.
 TEST(KafkaTxnSink, ASecondInstanceFencesTheFirstAndTakesOverExactly) {
   constexpr int kCount = 6000;
-  const std::string topic = tk::unique_topic("txn-fence");
-  tk::create_topic(topic, 3);
-  const std::string sink = topic + "-sink";
-  GatewayProcess upstream("channels:\n  - {path: /feed, history: 30000, publish: true}\n");
-  const std::string config = relay_config(upstream.port(), sink, topic, true);
-  std::atomic<int> published{0};
-  std::atomic<bool> go{false};
-  std::thread publisher = start_publisher(upstream.port(), kCount, published, go);
-
-  GatewayProcess first(config);
+  Feed feed("txn-fence", kCount, true);
+  GatewayProcess first(feed.config);
   EXPECT_TRUE(wait_until([&] { return ready(first.port()); }, 60s)) << first.output();
-  go = true;
-  EXPECT_TRUE(wait_until([&] { return committed_any(first.port(), sink); }, 60s)) << first.output();
-  GatewayProcess second(config);
+  feed.go();
+  EXPECT_TRUE(wait_until([&] { return committed_any(first.port(), feed.sink); }, 60s))
+      << first.output();
+  GatewayProcess second(feed.config);
   EXPECT_TRUE(wait_until([&] { return ready(second.port()); }, 60s)) << second.output();
   EXPECT_TRUE(first.process().wait_for_output("kafka sink fenced", 30s)) << first.output();
-  EXPECT_EQ(sink_metric(first.port(), "holding", sink), 1);
-  EXPECT_TRUE(wait_until([&] { return committed_any(second.port(), sink); }, 60s))
+  EXPECT_EQ(sink_metric(first.port(), "holding", feed.sink), 1);
+  EXPECT_TRUE(wait_until([&] { return committed_any(second.port(), feed.sink); }, 60s))
       << second.output();
-  publisher.join();
-  EXPECT_EQ(published, kCount);
-  const Tally t = final_tally(topic, kCount);
+  EXPECT_EQ(feed.finish(), kCount);
+  const Tally t = final_tally(feed.topic, kCount);
   EXPECT_EQ(t.lost, 0) << bridge_lines(first.output()) << bridge_lines(second.output());
   EXPECT_EQ(t.duplicated, 0) << bridge_lines(first.output()) << bridge_lines(second.output());
 }
