@@ -57,10 +57,11 @@ class KafkaTxnSink : public KafkaSinkTap {
   static void on_error(rd_kafka_t*, int err, const char* reason, void* opaque);
 
   const SinkSettings settings_;
-  HandlePtr producer_;  // the sink's thread's alone once it runs
+  // These four are start()'s, then the sink's thread's alone once it runs.
+  HandlePtr producer_;
   uint64_t next_seq_ = 0;
   uint64_t committed_seq_ = 0;  // the highest seq the state topic holds
-  bool fenced_ = false;         // the sink's thread's
+  bool fenced_ = false;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
 };
