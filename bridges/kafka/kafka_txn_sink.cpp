@@ -16,6 +16,11 @@ using Clock = std::chrono::steady_clock;
 // A retriable commit is called again as librdkafka documents; past this many tries the
 // outcome counts as unknown and the producer is rebuilt, which settles it.
 constexpr int kCommitTries = 5;
+// Commit and abort calls block at most this long at a time (librdkafka lets a timed-out call be
+// made again and it carries on), so that a stop is not held up by a broker that is away...
+constexpr int kEndSliceMs = 1000;
+// ...for more than this many slices: then the batch is left to the upstream's resend.
+constexpr int kSlicesOnceStopping = 2;
 constexpr auto kFillCheck = std::chrono::milliseconds(5);
 
 int64_t wall_us() {
@@ -132,14 +137,15 @@ void KafkaTxnSink::stop() {
   untap();
   stopping_ = true;
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  const bool was_running = thread_.joinable();  // stop() runs again from the destructor
+  if (was_running) thread_.join();
   producer_.reset();
   size_t left = 0;
   {
     std::lock_guard lock(mu_);
     left = inbox_.undelivered;
   }
-  if (left > 0) {
+  if (was_running && left > 0) {
     log_warn("kafka sink stopped with uncommitted events; the upstream resends them on restart",
              {{"sink", name()}, {"uncommitted", std::to_string(left)}});
   }
@@ -150,8 +156,8 @@ void KafkaTxnSink::run() {
   TxnBatch batch;
   Backoff backoff(200, 30000);
   while (next_batch(batch)) {
-    if (!producer_ && !recover(batch)) {
-      if (stopping_) return;
+    if (!producer_ && (stopping_ || !recover(batch))) {
+      if (stopping_) return;  // no new producer only to commit once: the upstream resends
       pause(backoff);
       continue;
     }
@@ -248,15 +254,29 @@ KafkaTxnSink::Outcome KafkaTxnSink::commit(const TxnBatch& batch) {
   if (ErrorPtr begin{rd_kafka_begin_transaction(producer)})
     return finish(std::move(begin), "begin");
   if (!produce_batch(batch)) return broken_or_fenced();
-  ErrorPtr error;
-  for (int attempt = 1; attempt <= kCommitTries; ++attempt) {
-    // -1: the transaction's remaining time, as librdkafka recommends.
-    error.reset(rd_kafka_commit_transaction(producer, -1));
-    if (!error || !rd_kafka_error_is_retriable(error.get())) break;
-    log_warn("kafka commit will be retried", {{"sink", name()}, {"error", error_text(error)}});
-  }
+  ErrorPtr error = end_transaction(rd_kafka_commit_transaction);
   if (!error) return Outcome::kCommitted;
   return finish(std::move(error), "commit");
+}
+
+// Commits or aborts in slices of kEndSliceMs, calling again while librdkafka says the error
+// is retriable (a slice that timed out is, as is a coordinator that was busy: up to
+// kCommitTries of those), until the sink stops. The transaction timeout bounds it anyway:
+// past it, the broker aborts and the call returns an abortable error.
+ErrorPtr KafkaTxnSink::end_transaction(rd_kafka_error_t* (*end)(rd_kafka_t*, int)) {
+  ErrorPtr error;
+  int busy = 0;
+  int slices_stopping = 0;
+  while (true) {
+    error.reset(end(producer_.get(), kEndSliceMs));
+    if (!error || !rd_kafka_error_is_retriable(error.get())) return error;
+    if (stopping_ && ++slices_stopping > kSlicesOnceStopping) return error;
+    if (rd_kafka_error_code(error.get()) != RD_KAFKA_RESP_ERR__TIMED_OUT) {
+      if (++busy >= kCommitTries) return error;
+      log_warn("kafka transaction end will be retried",
+               {{"sink", name()}, {"error", error_text(error)}});
+    }
+  }
 }
 
 // The batch's events and then its resume records, in one open transaction. False when
@@ -302,7 +322,7 @@ KafkaTxnSink::Outcome KafkaTxnSink::broken_or_fenced() {
     log_error("kafka transactional producer fatal error", {{"sink", name()}, {"error", detail}});
     return is_fencing(fatal) ? Outcome::kFenced : Outcome::kBroken;
   }
-  ErrorPtr abort(rd_kafka_abort_transaction(producer_.get(), -1));
+  ErrorPtr abort = end_transaction(rd_kafka_abort_transaction);
   if (!abort) return Outcome::kAborted;
   return finish(std::move(abort), "abort");
 }
@@ -317,7 +337,7 @@ KafkaTxnSink::Outcome KafkaTxnSink::finish(ErrorPtr error, const char* step) {
   if (rd_kafka_error_txn_requires_abort(error.get()) && !aborting) {
     log_warn("kafka transaction must be aborted",
              {{"sink", name()}, {"step", step}, {"error", text}});
-    ErrorPtr abort(rd_kafka_abort_transaction(producer_.get(), -1));
+    ErrorPtr abort = end_transaction(rd_kafka_abort_transaction);
     if (!abort) return Outcome::kAborted;
     return finish(std::move(abort), "abort");
   }

@@ -48,6 +48,7 @@ class KafkaTxnSink : public KafkaSinkTap {
   void handle(Outcome outcome, TxnBatch& batch, Backoff& backoff);
   bool recover(TxnBatch& batch);
   Outcome commit(const TxnBatch& batch);
+  ErrorPtr end_transaction(rd_kafka_error_t* (*end)(rd_kafka_t*, int));
   bool produce_batch(const TxnBatch& batch);
   Outcome finish(ErrorPtr error, const char* step);
   Outcome broken_or_fenced();
