@@ -35,8 +35,9 @@ else
   N_FANOUT="${N_FANOUT:-20000}" N_SINK="${N_SINK:-200000}" SINK_ROUNDS="${SINK_ROUNDS:-3}"
 fi
 PAYLOAD=100
-# The Kafka sink's producer settings (bridges/kafka/kafka_sink.cpp, KafkaSink::start), given
-# to kcat -P so both produce alike. Keep in step with the sink.
+# The idempotent Kafka sink's producer settings (bridges/kafka/kafka_sink.cpp, KafkaSink::start),
+# given to kcat -P so both produce alike. Keep in step with the sink. The transactional sink
+# (kafka_txn_sink.cpp) is measured against the same raw figure: kcat cannot do transactions.
 SINK_PRODUCER=(-X enable.idempotence=true -X acks=all -X message.timeout.ms=0 -X linger.ms=5)
 
 GW="$BUILD/sse-gateway"
@@ -292,11 +293,11 @@ if has kafka-source; then
     "$INGEST_RATE" "$raw_rate" "kcat -C, got $got" - "$INGEST_LOST"
 fi
 
-# One round of the sink comparison: kcat -P, then the bridge, each on its own new topics.
+# One round of the sink comparison: kcat -P, then the bridge in each mode, each on its own new
+# topics.
 sink_round() {  # round
-  local r="$1" t0 t1 port cfg base acked
+  local r="$1" t0 t1
   "$ROOT/tests/brokers/kafka.sh" create-topic "$KSTATE" "sink-raw-$r" 3 >/dev/null 2>&1
-  "$ROOT/tests/brokers/kafka.sh" create-topic "$KSTATE" "sink-out-$r" 3 >/dev/null 2>&1
   # Raw: kcat -P with the sink's producer settings and four headers of the sink's sizes,
   # after one warm-up message (the first produce to a new topic waits for its metadata).
   echo "seq=0 ts=0 warm-up" | kcat -b "$BOOT" -P -t "sink-raw-$r" "${SINK_PRODUCER[@]}"
@@ -308,30 +309,41 @@ sink_round() {  # round
   measure_end "round $r: kcat -P, $N_SINK messages"
   RAW_RATES+=("$(awk -v n="$N_SINK" -v a="$t0" -v b="$t1" 'BEGIN { print n / (b - a) }')")
   RAW_GOT=$(($(kcat -b "$BOOT" -C -t "sink-raw-$r" -o beginning -e -q -f '.\n' | wc -l) - 1)) || true
-  # Bridge: the burst upstream -> type: sse source -> type: kafka sink.
+  sink_bridge_run "$r" idempotent ""
+  sink_bridge_run "$r" transactional ", transactional: true"
+}
+# The bridge: the burst upstream -> type: sse source -> type: kafka sink, in one mode; its
+# rate lands in SINK_RATES_<mode>, what it did not acknowledge in SINK_LOST_<mode>.
+sink_bridge_run() {  # round mode extra_sink_keys
+  local r="$1" mode="$2" t0 t1 port cfg base acked snk="snk-$2-$1" rate
+  "$ROOT/tests/brokers/kafka.sh" create-topic "$KSTATE" "sink-out-$mode-$r" 3 >/dev/null 2>&1
   port=$(free_port)
-  cfg="$WORK/sink-$r.yaml"
+  cfg="$WORK/sink-$mode-$r.yaml"
   base="server: {workers: 1}
 channels: [{path: /bench, history: 1000, publish: true}]
 sinks:
-  - {name: snk, type: kafka, from: /bench, brokers: '$BOOT', topic: sink-out-$r}"
+  - {name: $snk, type: kafka, from: /bench, brokers: '$BOOT', topic: sink-out-$mode-$r$3}"
   echo "$base" >"$cfg"
   start_gateway "$cfg" "$port"
   # The same warm-up for the sink: one event published over HTTP, acknowledged before the clock.
   curl -s -X POST --data-binary "seq=0 ts=0 warm-up" "http://127.0.0.1:$port/bench" >/dev/null
-  wait_metric "$port" ssegw_bridge_events_out_total sink snk 1 30 || log "sink: warm-up not acknowledged"
+  wait_metric "$port" ssegw_bridge_events_out_total sink "$snk" 1 30 || log "sink: warm-up not acknowledged"
   printf '%s\nsources:\n  - {name: feed, type: sse, endpoint: "http://127.0.0.1:%s/", to: /bench}\n' \
     "$base" "$UP" >"$cfg"
   measure_begin "$GW_PID"
   t0=$(now)
   kill -HUP "$GW_PID"
-  wait_metric "$port" ssegw_bridge_events_out_total sink snk $((N_SINK + 1)) 300 || true
+  wait_metric "$port" ssegw_bridge_events_out_total sink "$snk" $((N_SINK + 1)) 300 || true
   t1=$(now)
-  measure_end "round $r: sse -> kafka sink, $N_SINK messages"
-  acked=$(($(metric "$port" ssegw_bridge_events_out_total sink snk) - 1))
+  measure_end "round $r: sse -> kafka sink ($mode), $N_SINK messages"
+  acked=$(($(metric "$port" ssegw_bridge_events_out_total sink "$snk") - 1))
   stop_pid "$GW_PID"
-  SINK_RATES+=("$(awk -v n="$acked" -v a="$t0" -v b="$t1" 'BEGIN { print n / (b - a) }')")
-  SINK_LOST=$((SINK_LOST + N_SINK - acked))
+  rate=$(awk -v n="$acked" -v a="$t0" -v b="$t1" 'BEGIN { print n / (b - a) }')
+  if [[ "$mode" == idempotent ]]; then
+    SINK_RATES_idempotent+=("$rate") SINK_LOST_idempotent=$((SINK_LOST_idempotent + N_SINK - acked))
+  else
+    SINK_RATES_transactional+=("$rate") SINK_LOST_transactional=$((SINK_LOST_transactional + N_SINK - acked))
+  fi
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
@@ -341,14 +353,23 @@ if has kafka-sink; then
   python3 "$ROOT/bench/sse_burst.py" --port "$UP" --count "$N_SINK" --size "$PAYLOAD" >"$WORK/burst.log" 2>&1 &
   PIDS+=($!)
   for ((i = 0; i < 100; i++)); do grep -q ready "$WORK/burst.log" && break; sleep 0.1; done
-  RAW_RATES=() SINK_RATES=() SINK_LOST=0 RAW_GOT=0
-  # Rounds alternate the two sides, so that other work on the machine falls on both alike;
-  # the row has the median of each and the ratio of every round.
+  RAW_RATES=() RAW_GOT=0
+  SINK_RATES_idempotent=() SINK_LOST_idempotent=0 SINK_RATES_transactional=() SINK_LOST_transactional=0
+  # Rounds alternate the sides, so that other work on the machine falls on all alike; each
+  # row has the median of its side and the ratio of every round.
   for ((r = 1; r <= SINK_ROUNDS; r++)); do sink_round "$r"; done
-  ratios=$(for ((r = 0; r < SINK_ROUNDS; r++)); do
-    awk -v b="${SINK_RATES[$r]}" -v a="${RAW_RATES[$r]}" 'BEGIN { printf "%.0f%% ", b / a * 100 }'; done)
-  row "SSE feed -> Kafka sink, msg/s acknowledged ($N_SINK messages, acks=all, idempotent; median of $SINK_ROUNDS rounds, ratio by round: ${ratios% })" \
-    "$(median "${SINK_RATES[@]}")" "$(median "${RAW_RATES[@]}")" "kcat -P, $RAW_GOT in topic" 90 "$SINK_LOST"
+  ratios() {  # mode
+    local -n rates="SINK_RATES_$1"
+    for ((r = 0; r < SINK_ROUNDS; r++)); do
+      awk -v b="${rates[$r]}" -v a="${RAW_RATES[$r]}" 'BEGIN { printf "%.0f%% ", b / a * 100 }'; done
+  }
+  by_round=$(ratios idempotent)
+  row "SSE feed -> Kafka sink, msg/s acknowledged ($N_SINK messages, acks=all, idempotent; median of $SINK_ROUNDS rounds, ratio by round: ${by_round% })" \
+    "$(median "${SINK_RATES_idempotent[@]}")" "$(median "${RAW_RATES[@]}")" "kcat -P, $RAW_GOT in topic" 90 "$SINK_LOST_idempotent"
+  # kcat has no transactions: the same raw figure, for the cost of exactly once; no target.
+  by_round=$(ratios transactional)
+  row "SSE feed -> Kafka sink, msg/s committed ($N_SINK messages, transactional: true, default batches; median of $SINK_ROUNDS rounds, ratio by round: ${by_round% })" \
+    "$(median "${SINK_RATES_transactional[@]}")" "$(median "${RAW_RATES[@]}")" "kcat -P, $RAW_GOT in topic" - "$SINK_LOST_transactional"
   up="$UP"
   # The feed alone, into a channel with no sink: shows whether it bounds the sink's figure.
   measure_begin

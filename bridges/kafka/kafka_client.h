@@ -34,6 +34,18 @@ struct QueueDeleter {
 struct MetadataDeleter {
   void operator()(const rd_kafka_metadata_t* m) const { rd_kafka_metadata_destroy(m); }
 };
+struct EventDeleter {
+  void operator()(rd_kafka_event_t* e) const { rd_kafka_event_destroy(e); }
+};
+struct ErrorDeleter {
+  void operator()(rd_kafka_error_t* e) const { rd_kafka_error_destroy(e); }
+};
+struct NewTopicDeleter {
+  void operator()(rd_kafka_NewTopic_t* t) const { rd_kafka_NewTopic_destroy(t); }
+};
+struct AdminOptionsDeleter {
+  void operator()(rd_kafka_AdminOptions_t* o) const { rd_kafka_AdminOptions_destroy(o); }
+};
 
 using ConfPtr = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
 using HandlePtr = std::unique_ptr<rd_kafka_t, HandleDeleter>;
@@ -41,6 +53,11 @@ using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, Partit
 using MessagePtr = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
 using QueuePtr = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
 using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter>;
+using EventPtr = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
+// What the transactional API returns; null is success.
+using ErrorPtr = std::unique_ptr<rd_kafka_error_t, ErrorDeleter>;
+using NewTopicPtr = std::unique_ptr<rd_kafka_NewTopic_t, NewTopicDeleter>;
+using AdminOptionsPtr = std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter>;
 
 using Properties = std::map<std::string, std::string>;
 

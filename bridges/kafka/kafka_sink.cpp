@@ -1,10 +1,13 @@
 #include "bridges/kafka/kafka_sink.h"
 
+#include <cctype>
+
 #include "bridges/common/backoff.h"
 #include "bridges/kafka/json_pointer.h"
 #include "bridges/kafka/kafka_config.h"
-#include "bridges/kafka/kafka_event_rules.h"
+#include "bridges/kafka/kafka_event_message.h"
 #include "bridges/kafka/kafka_tail.h"
+#include "bridges/kafka/kafka_txn_sink.h"
 #include "gateway/log.h"
 
 namespace ssegw::kafka {
@@ -19,6 +22,8 @@ class SinkPlan : public BridgePlan {
   std::unique_ptr<Bridge> build(BridgeContext& ctx) const override {
     auto channel = ctx.channels.find(settings_.from);
     if (!channel) throw ConfigError("sink '" + settings_.name + "': no channel " + settings_.from);
+    if (settings_.transactional)
+      return std::make_unique<KafkaTxnSink>(settings_, std::move(channel));
     return std::make_unique<KafkaSink>(settings_, std::move(channel));
   }
   std::vector<std::string> channel_paths() const override { return {settings_.from}; }
@@ -46,6 +51,50 @@ void parse_key(const ConfigNode& node, SinkSettings& settings) {
   settings.key_from = SinkSettings::KeyFrom::kJsonPointer;
 }
 
+// Kafka's rule for topic names, so a bad state topic is a config error, not a failure at start.
+bool valid_topic_name(const std::string& name) {
+  if (name.empty() || name.size() > 249 || name == "." || name == "..") return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-')
+      return false;
+  }
+  return true;
+}
+
+// The transactional keys; each of them alone, without `transactional: true`, is a mistake
+// worth a config error rather than an idempotent sink that silently ignores it.
+void parse_transaction(const ConfigNode& node, SinkSettings& settings) {
+  settings.transactional = node.bool_or("transactional", false);
+  if (!settings.transactional) {
+    for (const char* key :
+         {"transactional_id", "state_topic", "transaction_max_events", "transaction_interval"}) {
+      if (auto value = node.get(key)) value->fail("needs transactional: true");
+    }
+    if (settings.properties.contains("transactional.id")) {
+      node["properties"].fail("transactional.id needs transactional: true");
+    }
+    return;
+  }
+  settings.transactional_id = node.str_or("transactional_id", settings.name);
+  if (settings.transactional_id.empty()) node["transactional_id"].fail("must not be empty");
+  settings.state_topic = node.str_or("state_topic", settings.name + ".resume");
+  if (!valid_topic_name(settings.state_topic)) {
+    const std::string why =
+        "'" + settings.state_topic + "' is not a Kafka topic name (letters, digits, '.', '_', '-')";
+    if (auto value = node.get("state_topic")) value->fail(why);
+    node["name"].fail(why + ": set state_topic");
+  }
+  if (settings.state_topic == settings.topic) node["state_topic"].fail("must differ from topic");
+  settings.batch.max_events =
+      static_cast<size_t>(node.int_or("transaction_max_events", 1000, 1, 1'000'000));
+  const int64_t interval = node.duration_or("transaction_interval", 100);
+  // Under librdkafka's default transaction.timeout.ms, so a batch never outlives it.
+  if (interval < 1 || interval > 30000) {
+    node["transaction_interval"].fail("expected 1ms to 30s");
+  }
+  settings.batch.interval = std::chrono::milliseconds(interval);
+}
+
 int64_t wall_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -63,7 +112,8 @@ struct KafkaSink::InFlight {
 
 SinkSettings parse_sink(const ConfigNode& node) {
   node.only_keys({"name", "type", "from", "brokers", "topic", "key", "properties", "queue_limit",
-                  "resume_scan", "resume_timeout"});
+                  "resume_scan", "resume_timeout", "transactional", "transactional_id",
+                  "state_topic", "transaction_max_events", "transaction_interval"});
   SinkSettings settings;
   settings.name = node["name"].str();
   settings.from = node["from"].str();
@@ -77,6 +127,7 @@ SinkSettings parse_sink(const ConfigNode& node) {
   settings.queue_limit = static_cast<size_t>(node.int_or("queue_limit", 10000, 1, 10'000'000));
   settings.resume_scan = node.int_or("resume_scan", 1000, 1, 10'000'000);
   settings.resume_timeout = std::chrono::milliseconds(node.duration_or("resume_timeout", 30000));
+  parse_transaction(node, settings);
   return settings;
 }
 
@@ -97,7 +148,8 @@ std::optional<std::string> sink_key(const SinkSettings& settings, const Event& e
 }
 
 KafkaSink::KafkaSink(SinkSettings settings, std::shared_ptr<Channel> channel)
-    : settings_(std::move(settings)), channel_(std::move(channel)) {}
+    : KafkaSinkTap(settings.name, std::move(channel), settings.queue_limit),
+      settings_(std::move(settings)) {}
 
 KafkaSink::~KafkaSink() {
   stop();
@@ -120,8 +172,7 @@ void KafkaSink::start() {
   producer_ = make_client(RD_KAFKA_PRODUCER, std::move(conf));
   find_resume_points();
   stopping_ = false;
-  channel_->add_tap(this);
-  tapped_ = true;
+  tap();
   thread_ = std::thread([this] { run(); });
 }
 
@@ -159,14 +210,11 @@ void KafkaSink::find_resume_points() {
              {{"sink", name()}, {"source", source}, {"after", origin_id}});
   }
   std::lock_guard lock(mu_);
-  status_.state = BridgeState::kStreaming;
+  inbox_.status.state = BridgeState::kStreaming;
 }
 
 void KafkaSink::stop() {
-  if (tapped_) {
-    channel_->remove_tap(this);
-    tapped_ = false;
-  }
+  untap();
   stopping_ = true;
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
@@ -176,7 +224,7 @@ void KafkaSink::stop() {
     size_t left = 0;
     {
       std::lock_guard lock(mu_);
-      left = unacked_;
+      left = inbox_.undelivered;
     }
     if (left > 0) {
       log_warn("kafka sink stopped with undelivered events; the upstream resends them on restart",
@@ -188,49 +236,7 @@ void KafkaSink::stop() {
     producer_.reset();
     settle_acks();
   }
-  std::lock_guard lock(mu_);
-  if (holding_) {
-    channel_->release_hold();
-    holding_ = false;
-  }
-  status_.state = BridgeState::kStopped;
-}
-
-BridgeStatus KafkaSink::status() const {
-  std::lock_guard lock(mu_);
-  BridgeStatus status = status_;
-  status.gauges["queue_depth"] = static_cast<double>(unacked_);
-  status.gauges["holding"] = holding_ ? 1 : 0;
-  return status;
-}
-
-bool KafkaSink::ready() const {
-  std::lock_guard lock(mu_);
-  return status_.state == BridgeState::kStreaming;
-}
-
-void KafkaSink::on_frame(const FrameRef& frame) {
-  std::lock_guard lock(mu_);
-  // One wake-up per batch: a non-empty queue already has one pending.
-  const bool wake = queue_.empty();
-  queue_.push_back(frame);
-  ++unacked_;
-  status_.events_in++;
-  update_hold();
-  if (wake) cv_.notify_one();
-}
-
-void KafkaSink::update_hold() {
-  if (!holding_ && unacked_ > settings_.queue_limit) {
-    holding_ = true;
-    channel_->hold();
-    log_warn("kafka sink queue full, pausing the channel's sources",
-             {{"sink", name()}, {"queued", std::to_string(unacked_)}});
-  } else if (holding_ && unacked_ <= settings_.queue_limit / 2) {
-    holding_ = false;
-    channel_->release_hold();
-    log_info("kafka sink queue drained, sources resume", {{"sink", name()}});
-  }
+  mark_stopped();
 }
 
 void KafkaSink::run() {
@@ -241,8 +247,9 @@ void KafkaSink::run() {
       std::unique_lock lock(mu_);
       // Acknowledgements arrive through rd_kafka_poll below: poll often while any are due,
       // so a held channel is released soon after the queue drains.
-      cv_.wait_for(lock, unacked_ > 0 ? 1ms : 10ms, [&] { return !queue_.empty() || stopping_; });
-      batch.swap(queue_);
+      cv_.wait_for(lock, inbox_.undelivered > 0 ? 1ms : 10ms,
+                   [&] { return !inbox_.queue.empty() || stopping_; });
+      batch.swap(inbox_.queue);
       if (batch.empty() && stopping_) return;
       first_seq = next_seq_;
       next_seq_ += batch.size();
@@ -261,38 +268,14 @@ void KafkaSink::run() {
 }
 
 void KafkaSink::produce(std::unique_ptr<InFlight> item) {
-  const Event& event = item->frame->event();
-  std::optional<std::string> key = sink_key(settings_, event);
-  const std::string& id = event.origin_id.empty() ? event.id : event.origin_id;
-  const std::string_view type = event.type.empty() ? std::string_view("message") : event.type;
-  const std::string seq = std::to_string(item->seq);
-  const void* key_data = key ? key->data() : nullptr;
-  const size_t key_size = key ? key->size() : 0;
+  const std::optional<std::string> key = sink_key(settings_, item->frame->event());
   while (true) {
-    rd_kafka_headers_t* headers = rd_kafka_headers_new(4 + event.attributes.size());
-    rd_kafka_header_add(headers, kTypeHeader, -1, type.data(), static_cast<ssize_t>(type.size()));
-    rd_kafka_header_add(headers, kIdHeader, -1, id.data(), static_cast<ssize_t>(id.size()));
-    if (!event.source.empty()) {
-      rd_kafka_header_add(headers, kSourceHeader, -1, event.source.data(),
-                          static_cast<ssize_t>(event.source.size()));
-    }
-    rd_kafka_header_add(headers, kSeqHeader, -1, seq.data(), static_cast<ssize_t>(seq.size()));
-    for (const auto& [name, value] : event.attributes) {
-      if (name == kTypeHeader || name == kIdHeader || name == kSourceHeader || name == kSeqHeader)
-        continue;
-      rd_kafka_header_add(headers, name.c_str(), -1, value.data(),
-                          static_cast<ssize_t>(value.size()));
-    }
     InFlight* raw = item.release();
-    rd_kafka_resp_err_t err = rd_kafka_producev(
-        producer_.get(), RD_KAFKA_V_TOPIC(settings_.topic.c_str()),
-        RD_KAFKA_V_VALUE(const_cast<char*>(event.data.data()), event.data.size()),
-        // No copy of the value: the item holds the frame until its delivery report.
-        RD_KAFKA_V_KEY(key_data, key_size), RD_KAFKA_V_MSGFLAGS(0), RD_KAFKA_V_HEADERS(headers),
-        RD_KAFKA_V_OPAQUE(raw), RD_KAFKA_V_END);
+    // No copy of the value: the item holds the frame until its delivery report.
+    rd_kafka_resp_err_t err =
+        produce_event(producer_.get(), settings_.topic, key, raw->frame->event(), raw->seq, raw);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
     item.reset(raw);
-    rd_kafka_headers_destroy(headers);
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !stopping_) {
       rd_kafka_poll(producer_.get(), 100);  // let deliveries free room
       settle_acks();
@@ -306,14 +289,12 @@ void KafkaSink::produce(std::unique_ptr<InFlight> item) {
 void KafkaSink::settle_acks() {
   if (acked_ == 0) return;
   std::lock_guard lock(mu_);
-  unacked_ -= acked_;
-  status_.events_out += acked_;
+  inbox_.delivered(acked_);
   acked_ = 0;
-  if (status_.state != BridgeState::kStreaming) {
-    status_.state = BridgeState::kStreaming;
-    status_.detail.clear();
+  if (inbox_.status.state != BridgeState::kStreaming) {
+    inbox_.status.state = BridgeState::kStreaming;
+    inbox_.status.detail.clear();
   }
-  update_hold();
 }
 
 void KafkaSink::delivered(std::unique_ptr<InFlight> item, rd_kafka_resp_err_t err) {
@@ -323,8 +304,8 @@ void KafkaSink::delivered(std::unique_ptr<InFlight> item, rd_kafka_resp_err_t er
   }
   std::lock_guard lock(mu_);
   if (err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) return;
-  status_.failed++;
-  status_.detail = rd_kafka_err2str(err);
+  inbox_.status.failed++;
+  inbox_.status.detail = rd_kafka_err2str(err);
   item->attempts++;
   Backoff backoff(200, 30000);
   std::chrono::milliseconds delay{};
@@ -370,16 +351,16 @@ void KafkaSink::on_error(rd_kafka_t*, int err, const char* reason, void* opaque)
     log_warn("kafka brokers unreachable, events queue until they are back",
              {{"sink", self->name()}, {"error", reason}});
     std::lock_guard lock(self->mu_);
-    if (self->status_.state == BridgeState::kStreaming) self->status_.reconnects++;
-    self->status_.state = BridgeState::kBackingOff;
-    self->status_.detail = reason;
+    if (self->inbox_.status.state == BridgeState::kStreaming) self->inbox_.status.reconnects++;
+    self->inbox_.status.state = BridgeState::kBackingOff;
+    self->inbox_.status.detail = reason;
   } else if (code == RD_KAFKA_RESP_ERR__FATAL) {
     char detail[512];
     rd_kafka_fatal_error(self->producer_.get(), detail, sizeof detail);
     log_error("kafka producer fatal error", {{"sink", self->name()}, {"error", detail}});
     std::lock_guard lock(self->mu_);
-    self->status_.state = BridgeState::kFailed;
-    self->status_.detail = detail;
+    self->inbox_.status.state = BridgeState::kFailed;
+    self->inbox_.status.detail = detail;
   } else {
     log_debug("kafka client error", {{"sink", self->name()}, {"error", reason}});
   }

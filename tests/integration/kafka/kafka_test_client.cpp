@@ -142,12 +142,16 @@ size_t produce(const std::string& topic, const std::vector<OutRecord>& records) 
   return acked;
 }
 
-std::vector<Record> read_all(const std::string& topic, std::chrono::milliseconds timeout) {
+std::vector<Record> read_all(const std::string& topic, std::chrono::milliseconds timeout,
+                             Isolation isolation) {
   std::vector<Record> records;
+  const char* level =
+      isolation == Isolation::kReadCommitted ? "read_committed" : "read_uncommitted";
   Client consumer = client(RD_KAFKA_CONSUMER, {{"group.id", "ssegw-test-reader"},
                                                {"enable.auto.commit", "false"},
                                                {"enable.partition.eof", "true"},
-                                               {"auto.offset.reset", "earliest"}});
+                                               {"auto.offset.reset", "earliest"},
+                                               {"isolation.level", level}});
   if (!consumer) return records;
   rd_kafka_poll_set_consumer(consumer.get());
   rd_kafka_topic_t* handle = rd_kafka_topic_new(consumer.get(), topic.c_str(), nullptr);

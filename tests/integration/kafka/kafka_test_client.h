@@ -42,8 +42,13 @@ struct OutRecord {
 // Produces every record and waits for all acknowledgements; returns how many were acked.
 size_t produce(const std::string& topic, const std::vector<OutRecord>& records);
 
+// What a reader sees of transactions: only committed ones (up to the last stable offset),
+// or also the open and aborted ones.
+enum class Isolation { kReadCommitted, kReadUncommitted };
+
 // Every record of the topic from the start, reading until the end of every partition.
 std::vector<Record> read_all(const std::string& topic,
-                             std::chrono::milliseconds timeout = std::chrono::seconds(30));
+                             std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                             Isolation isolation = Isolation::kReadCommitted);
 
 }  // namespace ssegw::testing::kafka

@@ -8,6 +8,7 @@
 namespace ssegw::kafka {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 const EnvLookup kEnv = [](const std::string& name) -> std::optional<std::string> {
@@ -121,6 +122,58 @@ TEST(KafkaSinkConfig, KeyChoices) {
   EXPECT_THAT(sink_error(kSink + "topik: x\n"), HasSubstr("topik"));
   EXPECT_THAT(sink_error(kSink + "queue_limit: 0\n"), HasSubstr("queue_limit"));
   EXPECT_THAT(sink_error(kSink + "properties: {acks: sometimes}\n"), HasSubstr("acks"));
+}
+
+TEST(KafkaSinkConfig, TransactionalDefaultsFollowTheSinksName) {
+  SinkSettings idempotent = parse_sink(node(kSink));
+  EXPECT_FALSE(idempotent.transactional);
+  SinkSettings s = parse_sink(node(kSink + "transactional: true\n"));
+  EXPECT_TRUE(s.transactional);
+  EXPECT_EQ(s.transactional_id, "p");
+  EXPECT_EQ(s.state_topic, "p.resume");
+  EXPECT_EQ(s.batch.max_events, 1000u);
+  EXPECT_EQ(s.batch.interval, std::chrono::milliseconds(100));
+}
+
+TEST(KafkaSinkConfig, TransactionalOverrides) {
+  SinkSettings s = parse_sink(node(kSink + "transactional: true\ntransactional_id: prices-eu-1\n"
+                                           "state_topic: prices.state\ntransaction_max_events: 50\n"
+                                           "transaction_interval: 20ms\n"));
+  EXPECT_EQ(s.transactional_id, "prices-eu-1");
+  EXPECT_EQ(s.state_topic, "prices.state");
+  EXPECT_EQ(s.batch.max_events, 50u);
+  EXPECT_EQ(s.batch.interval, std::chrono::milliseconds(20));
+}
+
+TEST(KafkaSinkConfig, TransactionalMistakesNameTheLineAndKey) {
+  const std::string txn = kSink + "transactional: true\n";  // kSink has 5 lines
+  EXPECT_THAT(sink_error(txn + "transaction_max_events: 0\n"),
+              AllOf(HasSubstr("gw.yaml:7"), HasSubstr("transaction_max_events")));
+  EXPECT_THAT(
+      sink_error(txn + "transaction_interval: 0ms\n"),
+      AllOf(HasSubstr("gw.yaml:7"), HasSubstr("transaction_interval"), HasSubstr("1ms to 30s")));
+  EXPECT_THAT(sink_error(txn + "transaction_interval: 2m\n"), HasSubstr("1ms to 30s"));
+  EXPECT_THAT(sink_error(txn + "transaction_interval: soon\n"), HasSubstr("duration"));
+  EXPECT_THAT(sink_error(txn + "state_topic: 'a/b'\n"),
+              AllOf(HasSubstr("gw.yaml:7"), HasSubstr("state_topic"), HasSubstr("topic name")));
+  EXPECT_THAT(sink_error(txn + "state_topic: prices\n"), HasSubstr("must differ from topic"));
+  EXPECT_THAT(sink_error(txn + "transactional_id: ''\n"), HasSubstr("transactional_id"));
+  EXPECT_THAT(sink_error(kSink + "transactional: maybe\n"), HasSubstr("transactional"));
+  // A name that cannot make a topic name asks for state_topic.
+  EXPECT_THAT(sink_error("name: 'prices to kafka'\ntype: kafka\nfrom: /p\nbrokers: b:1\n"
+                         "topic: t\ntransactional: true\n"),
+              AllOf(HasSubstr("gw.yaml:1"), HasSubstr("set state_topic")));
+}
+
+TEST(KafkaSinkConfig, TransactionKeysNeedTransactional) {
+  for (const std::string key : {"transactional_id: x", "state_topic: x",
+                                "transaction_max_events: 5", "transaction_interval: 1s"}) {
+    EXPECT_THAT(sink_error(kSink + key + "\n"),
+                AllOf(HasSubstr("gw.yaml:6"), HasSubstr("needs transactional: true")))
+        << key;
+  }
+  EXPECT_THAT(sink_error(kSink + "transactional: false\nproperties: {transactional.id: x}\n"),
+              HasSubstr("transactional.id needs transactional: true"));
 }
 
 TEST(KafkaSinkKey, FromSettings) {
