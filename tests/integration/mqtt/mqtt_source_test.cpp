@@ -67,7 +67,7 @@ TEST(MqttSource, TopicsBecomeEventTypesWildcardsMatchAndRetainedComesFirst) {
   ASSERT_TRUE(mqtt_publish(broker, p + "/alerts", "parent-level"));  // '#' matches the parent too
 
   // An id the channel does not hold replays everything retained: the whole story so far.
-  SseClient sub(gw.port(), "/sensors", {{"Last-Event-ID", "0"}});
+  SseClient sub(gw.port(), "/sensors?lastEventId=earliest");
   ASSERT_EQ(sub.status(), 200);
   std::vector<SseEvent> events = sub.take(5, seconds(10));
   ASSERT_EQ(events.size(), 5u) << gw.output();
@@ -174,7 +174,7 @@ TEST(MqttSource, TopicTemplateMakesChannelsAndRefusesUnsafeTopics) {
       gw.port(), "ssegw_bridge_topics_refused{kind=\"source\",name=\"sensors\"}", 2, seconds(10)))
       << gw.output();
 
-  SseClient a(gw.port(), "/mqtt/" + p + "/dev/a", {{"Last-Event-ID", "0"}});
+  SseClient a(gw.port(), "/mqtt/" + p + "/dev/a?lastEventId=earliest");
   ASSERT_EQ(a.status(), 200);
   std::optional<SseEvent> first = a.next(seconds(5));
   ASSERT_TRUE(first.has_value());
@@ -183,7 +183,7 @@ TEST(MqttSource, TopicTemplateMakesChannelsAndRefusesUnsafeTopics) {
   EXPECT_EQ(first->type, p + "/dev/a");
 
   // The space is percent-encoded in the path; the topic is still the event type.
-  SseClient b(gw.port(), "/mqtt/" + p + "/dev/b%20c", {{"Last-Event-ID", "0"}});
+  SseClient b(gw.port(), "/mqtt/" + p + "/dev/b%20c?lastEventId=earliest");
   ASSERT_EQ(b.status(), 200);
   std::optional<SseEvent> spaced = b.next(seconds(5));
   ASSERT_TRUE(spaced.has_value());
@@ -218,7 +218,7 @@ TEST(MqttSource, TopicTemplateMakesChannelsAndRefusesUnsafeTopics) {
                           seconds(10)))
       << gw.output();
   EXPECT_EQ(http_request(gw.port(), "GET", "/mqtt/" + p + "/dev/fourth").status, 404);
-  SseClient third(gw.port(), "/mqtt/" + p + "/dev/third", {{"Last-Event-ID", "0"}});
+  SseClient third(gw.port(), "/mqtt/" + p + "/dev/third?lastEventId=earliest");
   EXPECT_EQ(third.status(), 200);
   EXPECT_NE(gw.output().find("mqtt channel limit reached"), std::string::npos) << gw.output();
 }

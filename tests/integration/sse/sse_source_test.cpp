@@ -19,7 +19,8 @@ using std::chrono::seconds;
 
 // Subscribers send an id the channel never issued, which replays everything it retains, so
 // the test sees every relayed event however the subscribe races the source.
-const Headers kFromTheStart = {{"Last-Event-ID", "0"}};
+// Everything the channel retains (the subscriber starts after the events were relayed).
+const std::string kFromTheStart = "?lastEventId=earliest";
 
 std::string endpoint(const UpstreamServer& up, const std::string& query) {
   return "    endpoint: \"http://127.0.0.1:" + std::to_string(up.port()) + "/stream?" + query +
@@ -31,8 +32,8 @@ TEST(SseSource, RelaysTypeAndDataIntactToCurl) {
   GatewayProcess gw(gateway_config(
       {"/relay"},
       endpoint(up, "count=4&types=alpha,beta&data=multiline&retry=200") + "    to: /relay\n"));
-  ChildProcess curl({"curl", "-N", "-s", "-H", "Last-Event-ID: 0",
-                     "http://127.0.0.1:" + std::to_string(gw.port()) + "/relay"});
+  ChildProcess curl({"curl", "-N", "-s",
+                     "http://127.0.0.1:" + std::to_string(gw.port()) + "/relay" + kFromTheStart});
   ASSERT_TRUE(curl.wait_for_output("second line: 4", seconds(20))) << curl.output();
   const std::string out = curl.output();
   for (int k = 1; k <= 4; ++k) {
@@ -50,7 +51,7 @@ TEST(SseSource, EventWithoutTypeIsMessageAndSeveralChannelsAreFed) {
   GatewayProcess gw(gateway_config({"/one", "/two"},
                                    endpoint(up, "count=3&data=raw") + "    to: [/one, /two]\n"));
   for (const std::string path : {"/one", "/two"}) {
-    SseClient client(gw.port(), path, kFromTheStart);
+    SseClient client(gw.port(), path + kFromTheStart);
     const auto events = client.take(3, seconds(20));
     ASSERT_EQ(events.size(), 3u) << path;
     EXPECT_EQ(data_of(events), (std::vector<std::string>{"n=1", "n=2", "n=3"}));
@@ -66,7 +67,7 @@ TEST(SseSource, EventsFilterKeepsListedTypesAndResumesAfterFilteredIds) {
   GatewayProcess gw(gateway_config(
       {"/prices"}, endpoint(up, "count=6&types=price_update,trade,noise&retry=200&then=close") +
                        "    events: \"price_update,trade\"\n    to: /prices\n"));
-  SseClient client(gw.port(), "/prices", kFromTheStart);
+  SseClient client(gw.port(), "/prices" + kFromTheStart);
   const auto events = client.take(4, seconds(20));
   ASSERT_EQ(events.size(), 4u);
   EXPECT_EQ(events[0].type, "price_update");
@@ -104,7 +105,7 @@ TEST(SseSource, JsonFormatDropsAndCountsBadData) {
   GatewayProcess gw(gateway_config({"/relay"}, endpoint(up, "count=9&data=badjson") +
                                                    "    format: json\n    bad_data: drop\n"
                                                    "    to: /relay\n"));
-  SseClient client(gw.port(), "/relay", kFromTheStart);
+  SseClient client(gw.port(), "/relay" + kFromTheStart);
   const auto events = client.take(6, seconds(20));
   EXPECT_EQ(data_of(events), (std::vector<std::string>{"{\"n\": 1}", "{\"n\": 2}", "{\"n\": 4}",
                                                        "{\"n\": 5}", "{\"n\": 7}", "{\"n\": 8}"}));
@@ -119,7 +120,7 @@ TEST(SseSource, UpstreamKilledMidEventIsResumedWithoutTheHalfEvent) {
   GatewayProcess gw(
       gateway_config({"/relay"}, "    endpoint: \"http://127.0.0.1:" + std::to_string(port) +
                                      "/stream?count=3&retry=200&then=half\"\n    to: /relay\n"));
-  SseClient client(gw.port(), "/relay", kFromTheStart);
+  SseClient client(gw.port(), "/relay" + kFromTheStart);
   const auto before = client.take(3, seconds(20));
   ASSERT_EQ(before.size(), 3u);
   ASSERT_TRUE(up->process().wait_for_output("HALF_SENT", seconds(10)));
@@ -142,7 +143,7 @@ TEST(SseSource, ServerErrorsAreRetriedUntilTheStreamComes) {
   UpstreamServer up;
   GatewayProcess gw(
       gateway_config({"/relay"}, endpoint(up, "count=2&fail=2") + "    to: /relay\n"));
-  SseClient client(gw.port(), "/relay", kFromTheStart);
+  SseClient client(gw.port(), "/relay" + kFromTheStart);
   const auto events = client.take(2, seconds(30));
   EXPECT_EQ(data_of(events), (std::vector<std::string>{"{\"n\": 1}", "{\"n\": 2}"}));
   // The upstream logs each request on its stdout, which reaches us after the events may.
@@ -162,7 +163,7 @@ TEST(SseSource, FirstConnectionIsRetriedWhenTheUpstreamIsNotUpYet) {
   EXPECT_TRUE(wait_state(gw.port(), "up", "backing_off"));
   EXPECT_EQ(http_request(gw.port(), "GET", "/readyz").status, 503);
   UpstreamServer up(port);
-  SseClient client(gw.port(), "/relay", kFromTheStart);
+  SseClient client(gw.port(), "/relay" + kFromTheStart);
   EXPECT_EQ(client.take(2, seconds(30)).size(), 2u);
   expect_clean_stop(gw);
 }
@@ -171,7 +172,7 @@ TEST(SseSource, TrickledStreamArrivesWhole) {
   UpstreamServer up;
   GatewayProcess gw(gateway_config(
       {"/relay"}, endpoint(up, "count=5&types=t&data=multiline&trickle=1") + "    to: /relay\n"));
-  SseClient client(gw.port(), "/relay", kFromTheStart);
+  SseClient client(gw.port(), "/relay" + kFromTheStart);
   const auto events = client.take(5, seconds(30));
   ASSERT_EQ(events.size(), 5u);
   for (int k = 1; k <= 5; ++k) {
@@ -185,7 +186,7 @@ TEST(SseSource, CloseDelimitedBodyIsRead) {
   UpstreamServer up;
   GatewayProcess gw(gateway_config(
       {"/relay"}, endpoint(up, "count=3&framing=close&data=raw") + "    to: /relay\n"));
-  SseClient client(gw.port(), "/relay", kFromTheStart);
+  SseClient client(gw.port(), "/relay" + kFromTheStart);
   EXPECT_EQ(data_of(client.take(3, seconds(20))), (std::vector<std::string>{"n=1", "n=2", "n=3"}));
   expect_clean_stop(gw);
 }
@@ -194,7 +195,7 @@ TEST(SseSource, LineLargerThanTheLimitIsDroppedAndTheRestRelayed) {
   UpstreamServer up;
   GatewayProcess gw(gateway_config({"/relay"}, endpoint(up, "count=2&oversize=300000&data=raw") +
                                                    "    max_event_size: 64KiB\n    to: /relay\n"));
-  SseClient client(gw.port(), "/relay", kFromTheStart);
+  SseClient client(gw.port(), "/relay" + kFromTheStart);
   const auto events = client.take(2, seconds(20));
   EXPECT_EQ(data_of(events), (std::vector<std::string>{"n=1", "n=2"}));
   EXPECT_EQ(wait_metric(gw.port(), "ssegw_bridge_dropped_oversize", "up", 1), 1);
@@ -230,7 +231,7 @@ TEST(SseSource, RedirectIsFollowed) {
   GatewayProcess gw(gateway_config(
       {"/relay"},
       endpoint(up, "status=307&location=%2Fstream%3Fcount%3D2%26data%3Draw") + "    to: /relay\n"));
-  SseClient client(gw.port(), "/relay", kFromTheStart);
+  SseClient client(gw.port(), "/relay" + kFromTheStart);
   EXPECT_EQ(data_of(client.take(2, seconds(20))), (std::vector<std::string>{"n=1", "n=2"}));
   const auto requests = up.wait_requests(2);
   ASSERT_GE(requests.size(), 2u);
@@ -265,7 +266,7 @@ TEST(SseSource, TwoChainedGatewaysRelayAPublishedEvent) {
   GatewayProcess b(gateway_config({"/b"}, "    endpoint: \"http://127.0.0.1:" +
                                               std::to_string(a.port()) + "/a\"\n    to: /b\n"));
   ASSERT_TRUE(wait_state(b.port(), "up", "streaming"));
-  SseClient subscriber(b.port(), "/b", kFromTheStart);
+  SseClient subscriber(b.port(), "/b" + kFromTheStart);
   ASSERT_EQ(subscriber.status(), 200);
   const HttpResponse published = publish(a.port(), "/a", "hello\nchained world", "greeting");
   ASSERT_EQ(published.status / 100, 2) << published.body;
@@ -288,7 +289,7 @@ TEST(SseSource, SourceRebuiltByReloadResumesWhereItStopped) {
   const std::string before =
       gateway_config({"/relay"}, endpoint(up, "count=3") + "    to: /relay\n");
   GatewayProcess gw(before);
-  SseClient sub(gw.port(), "/relay", kFromTheStart);
+  SseClient sub(gw.port(), "/relay" + kFromTheStart);
   ASSERT_EQ(sub.take(3, seconds(15)).size(), 3u);
   // A changed source is stopped and built again; it must not start the upstream over.
   gw.rewrite_config(gateway_config(
