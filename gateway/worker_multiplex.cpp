@@ -33,6 +33,11 @@ void Worker::begin_multiplexed(Subscription& s, RouteAction& action, std::string
   const std::string& id = action.start.id;
   const std::optional<CompositeId> from = id.empty() ? std::nullopt : CompositeId::parse(id);
   mux.since_ms = action.start.since_ms;
+  if (!id.empty() && !from && !settings_->reset_event.empty()) {
+    // Not a composite id at all: no channel can be placed, so the whole stream is told.
+    s.out->push_owned(encode_reset_event(settings_->reset_event, id, "", "unknown"));
+    metrics_.resets.fetch_add(1, std::memory_order_relaxed);
+  }
   // Nothing is sent until every leg has started: one pending count stands for this loop.
   mux.resumes_pending = 1;
   for (const std::shared_ptr<Channel>& channel : request.channels) {

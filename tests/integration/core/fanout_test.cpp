@@ -176,10 +176,13 @@ TEST(Resume, UnknownIdReplaysAllRetained) {
   GatewayProcess gw("channels: [{path: /u, history: 3, publish: true}]\n");
   for (int i = 0; i < 5; ++i) publish(gw.port(), "/u", std::to_string(i));
   SseClient sub(gw.port(), "/u", {{"Last-Event-ID", "from-another-run"}});
-  auto events = sub.take(3);
-  ASSERT_EQ(events.size(), 3u);
-  EXPECT_EQ(events[0].data, "2");
-  EXPECT_EQ(events[2].data, "4");
+  auto events = sub.take(4);
+  ASSERT_EQ(events.size(), 4u);
+  // Told first that the id could not be honoured (docs/durable-history.md), then all retained.
+  EXPECT_EQ(events[0].type, "reset");
+  EXPECT_NE(events[0].data.find("\"reason\":\"unknown\""), std::string::npos) << events[0].data;
+  EXPECT_EQ(events[1].data, "2");
+  EXPECT_EQ(events[3].data, "4");
 }
 
 // A subscriber with a tiny receive window that never reads.

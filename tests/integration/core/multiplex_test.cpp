@@ -129,9 +129,14 @@ TEST_F(Multiplex, AChannelTheIdDoesNotMentionIsReplayedFromItsStart) {
   std::sort(got.begin(), got.end());
   EXPECT_EQ(got, (std::vector<std::string>{"a2", "l1"}));
   EXPECT_FALSE(again.next(std::chrono::milliseconds(300)));
-  // A malformed id is an unknown one: everything retained, never a crash.
+  // A malformed id is an unknown one: the reset event, everything retained, never a crash.
   SseClient garbage(gw.port(), "/subscribe?channel=/a", {{"Last-Event-ID", "m1!!!zz"}});
-  EXPECT_EQ(data_of(garbage.take(2)), (std::vector<std::string>{"a1", "a2"}));
+  std::vector<SseEvent> told = garbage.take(3);
+  ASSERT_EQ(told.size(), 3u);
+  EXPECT_EQ(told[0].type, "reset");
+  EXPECT_EQ(told[0].data, R"({"last_event_id":"m1!!!zz","oldest_id":"","reason":"unknown"})");
+  told.erase(told.begin());
+  EXPECT_EQ(data_of(told), (std::vector<std::string>{"a1", "a2"}));
 }
 
 TEST_F(Multiplex, ATemplateAnswers429AtMaxChannelsAndIdleChannelsGo) {
