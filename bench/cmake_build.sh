@@ -1,4 +1,4 @@
-# Sourced by bench/run.sh and bench/auth_subscribe.sh, so that every benchmark measures binaries
+# Sourced by the bench/*.sh scripts, so that every benchmark measures binaries
 # built the same way in the same folder: BUILD_DIR (CMake, tests off, BUILD_TYPE default
 # RelWithDebInfo, the project's own default) with JOBS parallel jobs. Logs go to
 # BUILD_DIR/cmake.log and BUILD_DIR/build.log; a failure prints their tail.
@@ -36,4 +36,19 @@ run_bench_runner() {  # module script args...
   wait "$RUNNER" || status=$?
   RUNNER=""
   exit "$status"
+}
+
+# The whole of a benchmark whose runner needs only the gateway and the load tools: --help, the
+# build, then run_bench_runner. Sourcing scripts set ROOT, BUILD_DIR, JOBS, PYTHON and log().
+run_load_bench() {  # module script args...
+  local module="$1" script="$2"
+  shift 2
+  cd "$ROOT"
+  if [[ " $* " == *" --help "* || " $* " == *" -h "* ]]; then
+    exec "$PYTHON" -m "bench.runner.$module" --build-dir "$BUILD_DIR" --help
+  fi
+  log "building sse-gateway, sse_load and sse_publish in $BUILD_DIR"
+  configure_bench_build || exit 1
+  build_bench_targets sse-gateway sse_load sse_publish || exit 1
+  run_bench_runner "$module" "$script" "$@"
 }

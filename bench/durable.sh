@@ -19,12 +19,4 @@ PYTHON=/usr/bin/python3
 source "$ROOT/bench/cmake_build.sh"
 log() { echo "[durable] $*" >&2; }
 
-cd "$ROOT"
-if [[ " $* " == *" --help "* || " $* " == *" -h "* ]]; then
-  exec "$PYTHON" -m bench.runner.durable --build-dir "$BUILD_DIR" --help
-fi
-log "building sse-gateway, sse_load and sse_publish in $BUILD_DIR"
-configure_bench_build || exit 1
-build_bench_targets sse-gateway sse_load sse_publish || exit 1
-
-run_bench_runner durable bench/durable.sh "$@"
+run_load_bench durable bench/durable.sh "$@"

@@ -20,12 +20,4 @@ PYTHON=/usr/bin/python3
 source "$ROOT/bench/cmake_build.sh"
 log() { echo "[multiplex] $*" >&2; }
 
-cd "$ROOT"
-if [[ " $* " == *" --help "* || " $* " == *" -h "* ]]; then
-  exec "$PYTHON" -m bench.runner.multiplex --build-dir "$BUILD_DIR" --help
-fi
-log "building sse-gateway, sse_load and sse_publish in $BUILD_DIR"
-configure_bench_build || exit 1
-build_bench_targets sse-gateway sse_load sse_publish || exit 1
-
-run_bench_runner multiplex bench/multiplex.sh "$@"
+run_load_bench multiplex bench/multiplex.sh "$@"

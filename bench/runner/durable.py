@@ -9,7 +9,6 @@ Every server listens on 127.0.0.1 and is stopped by PID.
 """
 import argparse
 import datetime
-import json
 import os
 import shutil
 import signal
@@ -119,13 +118,7 @@ def main():
     finally:
         shutil.rmtree(work_root, ignore_errors=True)
     md = markdown(a, started, state, runs)
-    os.makedirs(os.path.join(a.results, "raw"), exist_ok=True)
-    with open(os.path.join(a.results, "durable.md"), "w") as f:
-        f.write(md)
-    with open(os.path.join(a.results, "raw", "durable.json"), "w") as f:
-        json.dump(runs, f)
-    print()
-    print(md)
+    report.write_results(a.results, "durable", md, runs)
     return 0
 
 

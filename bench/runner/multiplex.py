@@ -13,7 +13,6 @@ the runner's own (scenarios.py). Every server listens on 127.0.0.1 and is stoppe
 """
 import argparse
 import datetime
-import json
 import os
 import shutil
 import signal
@@ -144,13 +143,7 @@ def main():
     finally:
         shutil.rmtree(work_root, ignore_errors=True)
     md = markdown(a, started, state, runs)
-    os.makedirs(os.path.join(a.results, "raw"), exist_ok=True)
-    with open(os.path.join(a.results, "multiplex.md"), "w") as f:
-        f.write(md)
-    with open(os.path.join(a.results, "raw", "multiplex.json"), "w") as f:
-        json.dump(runs, f)
-    print()
-    print(md)
+    report.write_results(a.results, "multiplex", md, runs)
     return 0
 
 

@@ -1,5 +1,6 @@
 """Merges the load clients' JSON (counts summed, latency histograms merged) and writes one
 Markdown table and one PNG plot per scenario."""
+import json
 import os
 
 from . import cross_check
@@ -407,3 +408,14 @@ def tls_targets(results, ours="sse-gateway", scenario=8):
         return ""
     return (f"\n### Targets (issue 11, TLS)\n\n| target | {ours} | best tuned peer | |\n"
             "|---|---|---|---|\n" + "\n".join(rows) + "\n")
+
+
+def write_results(results_dir, name, md, runs):
+    """DIR/NAME.md and DIR/raw/NAME.json, and the table on stdout."""
+    os.makedirs(os.path.join(results_dir, "raw"), exist_ok=True)
+    with open(os.path.join(results_dir, f"{name}.md"), "w") as f:
+        f.write(md)
+    with open(os.path.join(results_dir, "raw", f"{name}.json"), "w") as f:
+        json.dump(runs, f)
+    print()
+    print(md)
