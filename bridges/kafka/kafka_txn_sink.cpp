@@ -299,8 +299,10 @@ bool KafkaTxnSink::produce_batch(const TxnBatch& batch) {
         }))
       return false;
   }
-  for (const auto& [source, record] : batch.resume_records(settings_.topic)) {
-    const std::string value = encode_resume_value(record);
+  // Not a structured binding: clang (the fuzz build) cannot capture one in the lambda.
+  for (const auto& entry : batch.resume_records(settings_.topic)) {
+    const std::string& source = entry.first;
+    const std::string value = encode_resume_value(entry.second);
     if (!produced([&] {
           return rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(settings_.state_topic.c_str()),
                                    RD_KAFKA_V_PARTITION(0),
