@@ -8,13 +8,21 @@ ChannelHold::ChannelHold(std::shared_ptr<Channel> channel, size_t limit, std::st
     : channel_(std::move(channel)), limit_(limit), sink_name_(std::move(sink_name)) {}
 
 void ChannelHold::update(size_t undelivered) {
-  if (pinned_) return;
   if (!holding_ && undelivered > limit_) {
+    set(true, undelivered);
+  } else if (holding_ && undelivered <= limit_ / 2) {
+    set(false, undelivered);
+  }
+}
+
+void ChannelHold::set(bool hold, size_t undelivered) {
+  if (pinned_ || hold == holding_) return;
+  if (hold) {
     holding_ = true;
     channel_->hold();
     log_warn("sink queue full, pausing the channel's sources",
              {{"sink", sink_name_}, {"queued", std::to_string(undelivered)}});
-  } else if (holding_ && undelivered <= limit_ / 2) {
+  } else {
     release();
     log_info("sink queue drained, sources resume", {{"sink", sink_name_}});
   }

@@ -20,6 +20,8 @@ class ChannelHold {
 
   // Holds or lets go for `undelivered` events queued, in flight or retrying.
   void update(size_t undelivered);
+  // Holds or lets go as the sink decided (a spooling sink: sink_backlog.h's should_hold).
+  void set(bool hold, size_t undelivered);
   // Holds whatever the count until release(): a sink that may not deliver any more.
   void pin();
   void release();

@@ -130,7 +130,8 @@ bool SinkSpool::load_segment(uint64_t seq,
   const uint64_t size = static_cast<uint64_t>(st.st_size);
   const bool front = segments_.empty();
   const uint64_t stop_at = front && cursor && cursor->first == seq ? cursor->second : 0;
-  const spool::ScanResult r = spool::scan_segment(fd.get(), size, stop_at);
+  const spool::ScanResult r =
+      spool::scan_segment(fd.get(), size, stop_at, options_.on_reopened_record);
   if (!r.magic_ok) {
     if (size > kSegmentHeaderBytes) {
       log_error("sink spool segment is not a spool file; moved aside", {{"segment", file}});

@@ -18,6 +18,7 @@
 // Thread-safe: a sink appends on its publishers' threads and reads on its own.
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -32,6 +33,9 @@ struct SinkSpoolOptions {
   std::string dir;             // made if missing, with its parents
   uint64_t max_bytes = 0;      // bound on the total size of the segment files
   uint64_t segment_bytes = 0;  // a segment starts past this; 0: max_bytes / 8, 4KiB..16MiB
+  // Given, at open, each undelivered record an earlier run left, oldest first (a sink that
+  // resumes its upstream learns from them how far its sources got).
+  std::function<void(std::string_view payload)> on_reopened_record;
 };
 
 struct SpoolRecord {

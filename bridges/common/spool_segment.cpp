@@ -108,7 +108,8 @@ std::optional<std::string> read_payload(int fd, uint64_t offset, const RecordHea
   return payload;
 }
 
-ScanResult scan_segment(int fd, uint64_t file_size, uint64_t stop_at) {
+ScanResult scan_segment(int fd, uint64_t file_size, uint64_t stop_at,
+                        const std::function<void(std::string_view)>& each) {
   ScanResult r;
   char magic[kSegmentHeaderBytes];
   if (file_size < kSegmentHeaderBytes || !pread_all(fd, magic, sizeof magic, 0) ||
@@ -120,7 +121,10 @@ ScanResult scan_segment(int fd, uint64_t file_size, uint64_t stop_at) {
   while (true) {
     if (offset == stop_at) r.records_before_stop = r.records;
     const std::optional<RecordHeader> header = read_header(fd, offset, file_size);
-    if (!header || !read_payload(fd, offset, *header)) break;
+    if (!header) break;
+    const std::optional<std::string> payload = read_payload(fd, offset, *header);
+    if (!payload) break;
+    if (each && offset >= stop_at) each(*payload);
     offset += kRecordHeaderBytes + header->length;
     ++r.records;
   }

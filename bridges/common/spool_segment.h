@@ -7,6 +7,7 @@
 // all little-endian. Records are only ever appended; a record is valid when it is whole and
 // its checksum matches, and a scan stops at the first one that is not (a torn write).
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,7 +41,9 @@ struct ScanResult {
   // Records before `stop_at` when a record boundary fell exactly on it, else nullopt.
   std::optional<uint64_t> records_before_stop;
 };
-ScanResult scan_segment(int fd, uint64_t file_size, uint64_t stop_at);
+// `each`, when set, is given the payload of every valid record at or past `stop_at`.
+ScanResult scan_segment(int fd, uint64_t file_size, uint64_t stop_at,
+                        const std::function<void(std::string_view)>& each = {});
 
 // Header plus payload, as one buffer, so that one write() puts the record down.
 std::string encode_record(std::string_view payload, int64_t spooled_ms);

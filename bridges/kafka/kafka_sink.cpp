@@ -1,8 +1,13 @@
 #include "bridges/kafka/kafka_sink.h"
 
+#include <unistd.h>
+
 #include <cctype>
+#include <filesystem>
 
 #include "bridges/common/backoff.h"
+#include "bridges/common/sink_spool_config.h"
+#include "bridges/common/spooled_event.h"
 #include "bridges/kafka/json_pointer.h"
 #include "bridges/kafka/kafka_config.h"
 #include "bridges/kafka/kafka_event_message.h"
@@ -24,7 +29,8 @@ class SinkPlan : public BridgePlan {
     if (!channel) throw ConfigError("sink '" + settings_.name + "': no channel " + settings_.from);
     if (settings_.transactional)
       return std::make_unique<KafkaTxnSink>(settings_, std::move(channel));
-    return std::make_unique<KafkaSink>(settings_, std::move(channel));
+    return std::make_unique<KafkaSink>(settings_, std::move(channel),
+                                       spool_dir(ctx.state_dir, settings_.name));
   }
   std::vector<std::string> channel_paths() const override { return {settings_.from}; }
 
@@ -104,16 +110,17 @@ int64_t wall_us() {
 }  // namespace
 
 struct KafkaSink::InFlight {
-  FrameRef frame;
+  const Event* event = nullptr;  // the backlog's, valid until the entry leaves inflight_
   uint64_t seq = 0;
   int attempts = 0;
+  bool acked = false;
   Clock::time_point due{};
 };
 
 SinkSettings parse_sink(const ConfigNode& node) {
   node.only_keys({"name", "type", "from", "brokers", "topic", "key", "properties", "queue_limit",
                   "resume_scan", "resume_timeout", "transactional", "transactional_id",
-                  "state_topic", "transaction_max_events", "transaction_interval"});
+                  "state_topic", "transaction_max_events", "transaction_interval", "spool_bytes"});
   SinkSettings settings;
   settings.name = node["name"].str();
   settings.from = node["from"].str();
@@ -128,6 +135,12 @@ SinkSettings parse_sink(const ConfigNode& node) {
   settings.resume_scan = node.int_or("resume_scan", 1000, 1, 10'000'000);
   settings.resume_timeout = std::chrono::milliseconds(node.duration_or("resume_timeout", 30000));
   parse_transaction(node, settings);
+  if (!settings.transactional) {
+    settings.spool_bytes = parse_spool_bytes(node, settings.name);
+  } else if (auto spool = node.get("spool_bytes")) {
+    // Its resume point is committed in Kafka: after an outage the upstream replays from it.
+    spool->fail("the transactional sink does not spool: an outage holds the channel");
+  }
   return settings;
 }
 
@@ -147,9 +160,10 @@ std::optional<std::string> sink_key(const SinkSettings& settings, const Event& e
   return std::nullopt;
 }
 
-KafkaSink::KafkaSink(SinkSettings settings, std::shared_ptr<Channel> channel)
+KafkaSink::KafkaSink(SinkSettings settings, std::shared_ptr<Channel> channel, std::string spool_dir)
     : KafkaSinkTap(settings.name, std::move(channel), settings.queue_limit),
-      settings_(std::move(settings)) {}
+      settings_(std::move(settings)),
+      spool_dir_(settings_.spool_bytes > 0 ? std::move(spool_dir) : std::string()) {}
 
 KafkaSink::~KafkaSink() {
   stop();
@@ -161,7 +175,7 @@ void KafkaSink::start() {
                            {{"enable.idempotence", "true"},
                             {"acks", "all"},
                             // librdkafka keeps retrying, in order, for as long as it takes;
-                            // our queue_limit turns a long outage into backpressure.
+                            // the sink hands it at most queue_limit events at a time.
                             {"message.timeout.ms", "0"},
                             {"linger.ms", "5"},
                             {"client.id", "ssegw-" + settings_.name}},
@@ -170,10 +184,58 @@ void KafkaSink::start() {
   rd_kafka_conf_set_error_cb(conf.get(), &KafkaSink::on_error);
   rd_kafka_conf_set_opaque(conf.get(), this);
   producer_ = make_client(RD_KAFKA_PRODUCER, std::move(conf));
+  open_backlog();
   find_resume_points();
   stopping_ = false;
   tap();
   thread_ = std::thread([this] { run(); });
+}
+
+// A spool that cannot be opened leaves the sink as it was before spools: memory only, the
+// channel held at queue_limit, so nothing is lost, only the sources pause sooner.
+void KafkaSink::open_backlog() {
+  std::unique_ptr<SinkSpool> spool;
+  if (!spool_dir_.empty()) {
+    const std::string gap_marker = spool_dir_ + "/gap";
+    spool_points_usable_ = !std::filesystem::exists(gap_marker);
+    SinkSpoolOptions options{spool_dir_, static_cast<uint64_t>(settings_.spool_bytes), 0, {}};
+    options.on_reopened_record = [this](std::string_view payload) {
+      std::optional<Event> event = decode_spooled_event(payload);
+      if (event && !event->source.empty() && !event->origin_id.empty())
+        spool_points_[event->source] = event->origin_id;
+    };
+    std::string error;
+    spool = SinkSpool::open(options, error);
+    if (!spool) {
+      log_error("kafka sink spool unavailable; the channel is held at queue_limit instead",
+                {{"sink", name()}, {"error", error}});
+      spool_points_.clear();
+    }
+  }
+  if (spool) flusher_ = std::make_unique<SpoolFlusher>(*spool);
+  std::lock_guard lock(mu_);
+  const size_t limit = settings_.queue_limit;
+  const bool spooling = spool != nullptr;
+  inbox_.use_backlog(
+      std::make_unique<SinkBacklog>(
+          SinkBacklogLimits{limit, limit * 4 + 1000, static_cast<uint64_t>(settings_.spool_bytes)},
+          std::move(spool)),
+      spooling ? spool_dir_ + "/gap" : std::string());
+}
+
+void KafkaSink::close_backlog() {
+  flusher_.reset();  // before the spool it syncs
+  std::lock_guard lock(mu_);
+  const size_t lost = inbox_.settle_for_stop();
+  if (lost > 0) {
+    log_warn("kafka sink stopped with undelivered events; the upstream resends them on restart",
+             {{"sink", name()}, {"undelivered", std::to_string(lost)}});
+  }
+  if (const SinkSpool* spool = inbox_.backlog->spool(); spool && !spool->empty()) {
+    log_info("kafka sink spool kept for the next start",
+             {{"sink", name()}, {"events", std::to_string(spool->records())}});
+  }
+  inbox_.backlog->close_spool();
 }
 
 void KafkaSink::find_resume_points() {
@@ -196,7 +258,18 @@ void KafkaSink::find_resume_points() {
     next_seq_ = static_cast<uint64_t>(wall_us());
     if (findings) next_seq_ = std::max(next_seq_, findings->max_seq + 1);
   }
-  if (!findings) {
+  std::map<std::string, std::string> points;
+  if (findings) points = findings->last_origin_id;
+  // Spooled events come after everything in the topic: the sources go on after them.
+  if (!spool_points_.empty() && !spool_points_usable_) {
+    log_warn(
+        "kafka sink resumes from the topic, not its spool: events older than the spool "
+        "were lost with memory, so the upstream sends the spooled ones again",
+        {{"sink", name()}});
+  } else {
+    for (const auto& point : spool_points_) points[point.first] = point.second;
+  }
+  if (!findings && points.empty()) {
     log_error("kafka sink starts without resume points: upstream events may repeat",
               {{"sink", name()}, {"error", error}});
     return;
@@ -204,11 +277,12 @@ void KafkaSink::find_resume_points() {
   // Not under mu_: Channel::publish calls on_frame, which takes mu_, with the channel lock
   // held, so taking the channel lock inside mu_ is the opposite order (TSan reports it as a
   // potential deadlock).
-  for (const auto& [source, origin_id] : findings->last_origin_id) {
-    channel_->set_resume_point(source, origin_id);
+  for (const auto& point : points) {
+    channel_->set_resume_point(point.first, point.second);
     log_info("kafka sink found resume point",
-             {{"sink", name()}, {"source", source}, {"after", origin_id}});
+             {{"sink", name()}, {"source", point.first}, {"after", point.second}});
   }
+  if (!findings) return;
   std::lock_guard lock(mu_);
   inbox_.status.state = BridgeState::kStreaming;
 }
@@ -221,134 +295,155 @@ void KafkaSink::stop() {
   if (producer_) {
     rd_kafka_flush(producer_.get(), 5000);
     settle_acks();
-    size_t left = 0;
-    {
-      std::lock_guard lock(mu_);
-      left = inbox_.undelivered;
-    }
-    if (left > 0) {
-      log_warn("kafka sink stopped with undelivered events; the upstream resends them on restart",
-               {{"sink", name()}, {"undelivered", std::to_string(left)}});
-    }
-    // Destroying the producer purges what is left; the delivery reports free each item.
+    // Destroying the producer purges what is left; the delivery reports only mark entries.
     rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     rd_kafka_poll(producer_.get(), 0);
     producer_.reset();
     settle_acks();
   }
+  inflight_.clear();
+  retries_.clear();
+  bool had_backlog = false;
+  {
+    std::lock_guard lock(mu_);
+    had_backlog = inbox_.backlog != nullptr;
+  }
+  if (had_backlog) close_backlog();
   mark_stopped();
 }
 
+// While the brokers are away one event stays with librdkafka, so that its delivery tells
+// when they are back; the rest wait in the backlog (its spool), not in librdkafka's memory.
+bool KafkaSink::has_next_locked() const {
+  const SinkBacklog& backlog = *inbox_.backlog;
+  const size_t window = inbox_.streaming() ? settings_.queue_limit : 1;
+  if (inflight_.size() >= window) return false;
+  return backlog.queued() > inflight_.size() || backlog.has_unread_spool();
+}
+
+std::vector<const Event*> KafkaSink::take_next_locked() {
+  std::vector<const Event*> next;
+  SinkBacklog& backlog = *inbox_.backlog;
+  // At stop everything in memory goes to librdkafka for the final flush; the spool stays.
+  const size_t window = stopping_            ? backlog.queued()
+                        : inbox_.streaming() ? settings_.queue_limit
+                                             : 1;
+  while (inflight_.size() + next.size() < window) {
+    const size_t i = inflight_.size() + next.size();
+    if (const Event* event = backlog.at(i)) {
+      next.push_back(event);
+    } else if (i == 0 && inbox_.skip_unreadable()) {
+      continue;
+    } else {
+      break;
+    }
+  }
+  return next;
+}
+
 void KafkaSink::run() {
-  std::deque<FrameRef> batch;
-  uint64_t first_seq = 0;
   while (true) {
+    std::vector<const Event*> next;
+    uint64_t first_seq = 0;
     {
       std::unique_lock lock(mu_);
       // Acknowledgements arrive through rd_kafka_poll below: poll often while any are due,
       // so a held channel is released soon after the queue drains.
-      cv_.wait_for(lock, inbox_.undelivered > 0 ? 1ms : 10ms,
-                   [&] { return !inbox_.queue.empty() || stopping_; });
-      batch.swap(inbox_.queue);
-      if (batch.empty() && stopping_) return;
+      cv_.wait_for(lock, inflight_.empty() ? 10ms : 1ms,
+                   [&] { return stopping_ || has_next_locked(); });
+      next = take_next_locked();
       first_seq = next_seq_;
-      next_seq_ += batch.size();
+      next_seq_ += next.size();
     }
-    for (FrameRef& frame : batch) {
-      auto item = std::make_unique<InFlight>();
-      item->frame = std::move(frame);
-      item->seq = first_seq++;
-      produce(std::move(item));
+    // Only this thread removes events from the backlog, so the pointers stay valid unlocked.
+    for (const Event* event : next) {
+      inflight_.push_back(InFlight{event, first_seq++, 0, false, {}});
+      produce(inflight_.back());
     }
-    batch.clear();
+    if (stopping_) return;
     retry_due();
     rd_kafka_poll(producer_.get(), 0);
     settle_acks();
   }
 }
 
-void KafkaSink::produce(std::unique_ptr<InFlight> item) {
-  const std::optional<std::string> key = sink_key(settings_, item->frame->event());
+void KafkaSink::produce(InFlight& item) {
+  const std::optional<std::string> key = sink_key(settings_, *item.event);
   while (true) {
-    InFlight* raw = item.release();
-    // No copy of the value: the item holds the frame until its delivery report.
+    // No copy of the value: the backlog keeps the event until its delivery is settled.
     rd_kafka_resp_err_t err =
-        produce_event(producer_.get(), settings_.topic, key, raw->frame->event(), raw->seq, raw);
+        produce_event(producer_.get(), settings_.topic, key, *item.event, item.seq, &item);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
-    item.reset(raw);
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !stopping_) {
       rd_kafka_poll(producer_.get(), 100);  // let deliveries free room
-      settle_acks();
       continue;
     }
-    delivered(std::move(item), err);
+    delivered(item, err);
     return;
   }
 }
 
+// The backlog gives up its oldest events only: the acknowledged front of inflight_.
 void KafkaSink::settle_acks() {
-  if (acked_ == 0) return;
+  size_t acked = 0;
+  while (!inflight_.empty() && inflight_.front().acked) {
+    inflight_.pop_front();
+    ++acked;
+  }
+  if (acked == 0) return;
   std::lock_guard lock(mu_);
-  inbox_.delivered(acked_);
-  acked_ = 0;
+  inbox_.delivered(acked);
   if (inbox_.status.state != BridgeState::kStreaming) {
     inbox_.status.state = BridgeState::kStreaming;
     inbox_.status.detail.clear();
   }
 }
 
-void KafkaSink::delivered(std::unique_ptr<InFlight> item, rd_kafka_resp_err_t err) {
+void KafkaSink::delivered(InFlight& item, rd_kafka_resp_err_t err) {
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    ++acked_;  // counted under mu_ once per poll, by settle_acks
+    item.acked = true;  // settled in order by settle_acks
     return;
   }
-  std::lock_guard lock(mu_);
   if (err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) return;
-  inbox_.status.failed++;
-  inbox_.status.detail = rd_kafka_err2str(err);
-  item->attempts++;
+  item.attempts++;
   Backoff backoff(200, 30000);
   std::chrono::milliseconds delay{};
-  for (int i = 0; i < item->attempts; ++i) delay = std::chrono::milliseconds(backoff.next_ms());
-  item->due = Clock::now() + delay;
+  for (int i = 0; i < item.attempts; ++i) delay = std::chrono::milliseconds(backoff.next_ms());
+  item.due = Clock::now() + delay;
   log_warn("kafka delivery failed, retrying", {{"sink", name()},
                                                {"error", rd_kafka_err2str(err)},
-                                               {"attempt", std::to_string(item->attempts)},
+                                               {"attempt", std::to_string(item.attempts)},
                                                {"retry_ms", std::to_string(delay.count())}});
-  retries_.push_back(std::move(item));
+  retries_.push_back(&item);
+  std::lock_guard lock(mu_);
+  inbox_.status.failed++;
+  inbox_.status.detail = rd_kafka_err2str(err);
 }
 
 void KafkaSink::retry_due() {
-  std::deque<std::unique_ptr<InFlight>> due;
-  {
-    std::lock_guard lock(mu_);
-    const auto now = Clock::now();
-    for (auto it = retries_.begin(); it != retries_.end();) {
-      if ((*it)->due <= now || stopping_) {
-        due.push_back(std::move(*it));
-        it = retries_.erase(it);
-      } else {
-        ++it;
-      }
+  const auto now = Clock::now();
+  std::deque<InFlight*> due;
+  for (auto it = retries_.begin(); it != retries_.end();) {
+    if ((*it)->due <= now) {
+      due.push_back(*it);
+      it = retries_.erase(it);
+    } else {
+      ++it;
     }
   }
-  for (auto& item : due) {
-    if (stopping_) continue;  // dropped from this run; counted as undelivered at stop
-    produce(std::move(item));
-  }
+  for (InFlight* item : due) produce(*item);
 }
 
 void KafkaSink::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
   auto* self = static_cast<KafkaSink*>(opaque);
-  std::unique_ptr<InFlight> item(static_cast<InFlight*>(message->_private));
-  self->delivered(std::move(item), message->err);
+  self->delivered(*static_cast<InFlight*>(message->_private), message->err);
 }
 
 void KafkaSink::on_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
   auto* self = static_cast<KafkaSink*>(opaque);
   auto code = static_cast<rd_kafka_resp_err_t>(err);
   if (code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
-    log_warn("kafka brokers unreachable, events queue until they are back",
+    log_warn("kafka brokers unreachable, events spool until they are back",
              {{"sink", self->name()}, {"error", reason}});
     std::lock_guard lock(self->mu_);
     if (self->inbox_.status.state == BridgeState::kStreaming) self->inbox_.status.reconnects++;

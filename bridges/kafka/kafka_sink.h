@@ -1,17 +1,23 @@
 #pragma once
 // `type: kafka` under sinks: every event of a channel produced to a topic by an idempotent
 // producer with acks=all, type / upstream id / source / seq as headers. Nothing is dropped:
-// failed deliveries are retried and counted, and past `queue_limit` unacknowledged events
-// the channel is held so its sources pause. With `transactional: true` the plan builds a
-// KafkaTxnSink (kafka_txn_sink.h) instead; both share the settings below.
+// failed deliveries are retried and counted. At most `queue_limit` events are handed to
+// librdkafka at a time (one while the brokers are away); the rest wait in a SinkBacklog,
+// whose spool (`spool_bytes`, under the state directory) takes them while the brokers are
+// away, so the sources go on; only a full spool holds the channel so that they pause. With
+// `transactional: true` the plan builds a KafkaTxnSink (kafka_txn_sink.h) instead; both
+// share the settings below.
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "bridges/common/spool_flusher.h"
 #include "bridges/kafka/kafka_client.h"
 #include "bridges/kafka/kafka_sink_tap.h"
 #include "bridges/kafka/kafka_txn_batch.h"
@@ -30,6 +36,7 @@ struct SinkSettings {
   std::string key_pointer;
   Properties properties;
   size_t queue_limit = 10000;
+  int64_t spool_bytes = 0;  // 0: no spool; the transactional sink has none
   int64_t resume_scan = 1000;
   std::chrono::milliseconds resume_timeout{30000};
   // transactional: true (kafka_txn_sink.h): exactly once for any partitioning.
@@ -47,7 +54,8 @@ std::optional<std::string> sink_key(const SinkSettings& settings, const Event& e
 
 class KafkaSink : public KafkaSinkTap {
  public:
-  KafkaSink(SinkSettings settings, std::shared_ptr<Channel> channel);
+  // `spool_dir` empty: no spool, whatever settings.spool_bytes says.
+  KafkaSink(SinkSettings settings, std::shared_ptr<Channel> channel, std::string spool_dir = "");
   ~KafkaSink() override;
 
   // Reads the end of the topic (bounded by resume_timeout) and records the resume points
@@ -58,24 +66,36 @@ class KafkaSink : public KafkaSinkTap {
  private:
   struct InFlight;
   void run();
-  void produce(std::unique_ptr<InFlight> item);
-  void delivered(std::unique_ptr<InFlight> item, rd_kafka_resp_err_t err);
+  // Under mu_: the events to hand to librdkafka next, in order.
+  std::vector<const Event*> take_next_locked();
+  bool has_next_locked() const;
+  void produce(InFlight& item);
+  void delivered(InFlight& item, rd_kafka_resp_err_t err);
   void settle_acks();
   void retry_due();
+  void open_backlog();
+  void close_backlog();
   void find_resume_points();
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque);
   static void on_error(rd_kafka_t*, int err, const char* reason, void* opaque);
 
   const SinkSettings settings_;
+  const std::string spool_dir_;
   HandlePtr producer_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
+  std::unique_ptr<SpoolFlusher> flusher_;
+  // Resume points from the spool an earlier run left (its newest origin id per source), used
+  // over the topic's tail unless the gap marker says older events were lost with memory.
+  std::map<std::string, std::string> spool_points_;
+  bool spool_points_usable_ = false;
 
-  std::deque<std::unique_ptr<InFlight>> retries_;  // failed, waiting; guarded by mu_
-  // Deliveries acknowledged since the last settle_acks, on the thread that polls (the sink's
-  // thread, or stop() once it has joined it).
-  size_t acked_ = 0;
-  uint64_t next_seq_ = 0;  // guarded by mu_
+  // What librdkafka holds, oldest first: entry i is the backlog's i-th undelivered event.
+  // Touched only by the thread that polls (the sink's, or stop() once it has joined it), so
+  // unguarded; the delivery reports mark entries, settle_acks removes the acknowledged front.
+  std::deque<InFlight> inflight_;
+  std::deque<InFlight*> retries_;  // failed, waiting for their turn again
+  uint64_t next_seq_ = 0;          // guarded by mu_
 };
 
 }  // namespace ssegw::kafka

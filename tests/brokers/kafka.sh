@@ -62,19 +62,8 @@ EOF
   touch "$JARS/.complete"
 }
 
-# A TCP port on 127.0.0.1 that nothing listens on right now.
-free_port() {
-  if command -v python3 >/dev/null; then
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-    return
-  fi
-  # No python3: a random high port that `ss` does not list as listening.
-  local port
-  while true; do
-    port=$((20000 + RANDOM % 40000))
-    ss -Htln "sport = :$port" 2>/dev/null | grep -q . || { echo "$port"; return; }
-  done
-}
+# shellcheck source=free_ports.sh
+source "$(dirname "${BASH_SOURCE[0]}")/free_ports.sh"
 
 running() {  # pid
   [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null
@@ -134,14 +123,14 @@ prepare() {  # state
   mkdir -p "$st"
   if [[ ! -f "$st/ports" ]]; then
     local bp cp
-    bp=$(free_port); cp=$(free_port)
-    while [[ "$cp" == "$bp" ]]; do cp=$(free_port); done
     if [[ -n "${SSEGW_KAFKA_PROXY_PORT:-}" ]]; then
       local dp
-      dp=$(free_port)
-      while [[ "$dp" == "$bp" || "$dp" == "$cp" ]]; do dp=$(free_port); done
+      read -r bp cp dp <<<"$(free_ports 3)"
+      [[ -n "$dp" ]] || die "could not choose ports"
       echo "$bp $cp $dp $SSEGW_KAFKA_PROXY_PORT" >"$st/ports"
     else
+      read -r bp cp <<<"$(free_ports 2)"
+      [[ -n "$cp" ]] || die "could not choose ports"
       echo "$bp $cp" >"$st/ports"
     fi
   fi

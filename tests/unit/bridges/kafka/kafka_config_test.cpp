@@ -176,6 +176,25 @@ TEST(KafkaSinkConfig, TransactionKeysNeedTransactional) {
               HasSubstr("transactional.id needs transactional: true"));
 }
 
+TEST(KafkaSinkConfig, SpoolsByDefaultExceptInTheTransactionalMode) {
+  EXPECT_EQ(parse_sink(node(kSink)).spool_bytes, int64_t{256} << 20);
+  EXPECT_EQ(parse_sink(node(kSink + "spool_bytes: 1MiB\n")).spool_bytes, int64_t{1} << 20);
+  EXPECT_EQ(parse_sink(node(kSink + "spool_bytes: 0\n")).spool_bytes, 0);
+  EXPECT_THAT(sink_error(kSink + "spool_bytes: 100\n"),
+              AllOf(HasSubstr("gw.yaml:6"), HasSubstr("at least 4KiB")));
+  // The spool's folder is named for the sink.
+  EXPECT_THAT(sink_error("name: 'a/b'\ntype: kafka\nfrom: /p\nbrokers: b:1\ntopic: t\n"),
+              AllOf(HasSubstr("gw.yaml:1"), HasSubstr("spool folder")));
+  EXPECT_EQ(parse_sink(node("name: 'a/b'\ntype: kafka\nfrom: /p\nbrokers: b:1\ntopic: t\n"
+                            "spool_bytes: 0\n"))
+                .spool_bytes,
+            0);
+  const std::string txn = kSink + "transactional: true\n";
+  EXPECT_EQ(parse_sink(node(txn)).spool_bytes, 0);
+  EXPECT_THAT(sink_error(txn + "spool_bytes: 1MiB\n"),
+              AllOf(HasSubstr("gw.yaml:7"), HasSubstr("does not spool")));
+}
+
 TEST(KafkaSinkKey, FromSettings) {
   SinkSettings s = parse_sink(node(kSink + "key: {json: /symbol}\n"));
   Event event;
