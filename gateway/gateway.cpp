@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -298,6 +299,25 @@ void Gateway::stop_all_bridges() {
   }
 }
 
+// The store is opened once, and a channel's place in it (memory or disk, its sync) is fixed
+// when the channel is made: say so rather than apply half of such a change.
+void Gateway::warn_of_store_changes(const GatewayConfig& next) const {
+  if (next.server.state_dir != config_.server.state_dir ||
+      next.server.store_size != config_.server.store_size) {
+    log_warn("server.state_dir and server.store_size change only on restart");
+  }
+  std::map<std::string_view, const ChannelOptions*> running;
+  for (const ChannelOptions& options : config_.channels) running[options.path] = &options;
+  for (const ChannelOptions& wanted : next.channels) {
+    auto it = running.find(wanted.path);
+    if (it == running.end()) continue;
+    if (it->second->history_on_disk != wanted.history_on_disk ||
+        it->second->history_sync != wanted.history_sync) {
+      log_warn("history.store and history.sync change only on restart", {{"path", wanted.path}});
+    }
+  }
+}
+
 void Gateway::reload() {
   notifier_.reloading();
   log_info("reloading config", {{"file", options_.config_path}});
@@ -308,6 +328,7 @@ void Gateway::reload() {
         next.server.workers != config_.server.workers) {
       log_warn("listen addresses and worker count change only on restart");
     }
+    warn_of_store_changes(next);
     reload_certificates(next.server.listen);
     next.server.listen = config_.server.listen;
     next.server.workers = config_.server.workers;

@@ -60,6 +60,7 @@ class Gateway final : public StatusSource {
   void start_bridges(const std::string& kind, const std::vector<BridgeConfig>& configs);
   void sync_bridges(const std::string& kind, const std::vector<BridgeConfig>& wanted);
   void stop_all_bridges();
+  void warn_of_store_changes(const GatewayConfig& next) const;
   void reload();
   void begin_shutdown();
   void sweep_idle_channels();

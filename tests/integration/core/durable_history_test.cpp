@@ -222,6 +222,26 @@ TEST_F(DurableHistory, AFullStoreAnswers507AndRecoversWhenRetentionFreesRoom) {
   EXPECT_NE(gw->output().find("history store full"), std::string::npos);
 }
 
+// The store and a channel's place in it are fixed at start: a reload says so instead of
+// applying half of the change, and the channel keeps its history where it was.
+TEST_F(DurableHistory, AReloadThatMovesAChannelToDiskSaysItWaitsForARestart) {
+  auto gw = start(config("{size: 100, store: memory}"));
+  publish_numbered(gw->port(), 1, 3);
+  gw->rewrite_config(config("{size: 100, store: disk, sync: always}"));
+  gw->process().signal(SIGHUP);
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  const std::string warning = "history.store and history.sync change only on restart";
+  while (gw->output().find("config reloaded") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_NE(gw->output().find(warning), std::string::npos) << gw->output();
+  SseClient sub(gw->port(), "/events?lastEventId=earliest");
+  std::vector<std::string> data;
+  for (const SseEvent& e : sub.take(3, 10s)) data.push_back(e.data);
+  EXPECT_EQ(data, numbered(1, 3));
+}
+
 TEST_F(DurableHistory, ACorruptStoreStopsTheStartNamingTheFile) {
   const std::string yaml = config("{size: 10, store: disk}");
   std::filesystem::create_directories(state_.path() + "/history");
