@@ -9,7 +9,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=${SSEGW_FUZZ_SECONDS:-60}
-targets=${SSEGW_FUZZ_TARGETS:-"http_request sse_parser framer_roundtrip config_loader http_response_reader chunked_decoder kafka_position http2_session jwt composite_id"}
+targets=${SSEGW_FUZZ_TARGETS:-"http_request sse_parser framer_roundtrip config_loader http_response_reader chunked_decoder kafka_position http2_session jwt composite_id sink_spool"}
 build=build-fuzz
 
 # -O1 keeps the fuzzer fast while asserts stay on (no NDEBUG).
