@@ -176,6 +176,7 @@ server:
   workers: 1
   state_dir: {state}
   max_connections: 1000
+  shutdown_timeout: 1s
 channels:
   - path: /events
     history: {{size: 100, store: disk, sync: none}}
