@@ -130,7 +130,8 @@ def dashboard_exprs(path):
         for panel in panels:
             for target in panel.get("targets", []):
                 if target.get("expr"):
-                    exprs.append((f"panel {panel.get('title')!r}", target["expr"]))
+                    exprs.append((f"panel {panel.get('title')!r} {target.get('refId', '')}",
+                                  target["expr"]))
             walk(panel.get("panels", []))
 
     walk(dash.get("panels", []))
