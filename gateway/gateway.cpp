@@ -77,6 +77,7 @@ Gateway::Gateway(GatewayConfig config, BridgeCatalog catalog, EnvLookup env, Gat
       env_(std::move(env)),
       options_(std::move(options)) {
   if (options_.listen_override) config_.server.listen = {*options_.listen_override};
+  metrics_.max_connections.store(config_.server.max_connections, std::memory_order_relaxed);
   base_.reset(event_base_new());
   auto settings = std::make_shared<const ServerConfig>(config_.server);
   std::vector<FanoutTarget*> targets;
@@ -338,6 +339,7 @@ void Gateway::reload() {
     }
     auto settings = std::make_shared<const ServerConfig>(next.server);
     for (auto& worker : workers_) worker->update_settings(settings);
+    metrics_.max_connections.store(next.server.max_connections, std::memory_order_relaxed);
     sync_bridges("backbone", next.backbones);
     sync_bridges("sink", next.sinks);
     sync_bridges("source", next.sources);

@@ -130,6 +130,22 @@ void write_channels(std::ostringstream& out, const ChannelDirectory& channels) {
     out << "ssegw_template_channels{template=\"" << label(t.path) << "\"} " << t.live << '\n';
 }
 
+// A bridge's own gauges (BridgeStatus::gauges), one family per key: every bridge that
+// reports a key is a series of it, after one TYPE line, as the text format wants.
+void write_bridge_gauges(std::ostringstream& out, const std::vector<NamedStatus>& bridges) {
+  std::map<std::string, std::vector<const NamedStatus*>> by_key;
+  for (const auto& b : bridges)
+    for (const auto& entry : b.status.gauges) by_key[entry.first].push_back(&b);
+  for (const auto& [key, reporters] : by_key) {
+    out << "# HELP ssegw_bridge_" << key << " A bridge's " << key
+        << " (see the bridge's docs).\n# TYPE ssegw_bridge_" << key << " gauge\n";
+    for (const NamedStatus* b : reporters) {
+      out << "ssegw_bridge_" << key << "{kind=\"" << b->kind << "\",name=\"" << label(b->name)
+          << "\"} " << b->status.gauges.at(key) << '\n';
+    }
+  }
+}
+
 void write_bridges(std::ostringstream& out, const std::vector<NamedStatus>& bridges) {
   out << "# HELP ssegw_bridge_state 1 for the state a bridge is in.\n# TYPE ssegw_bridge_state "
          "gauge\n";
@@ -165,12 +181,7 @@ void write_bridges(std::ostringstream& out, const std::vector<NamedStatus>& brid
           << b.status.*f.member << '\n';
     }
   }
-  for (const auto& b : bridges) {
-    for (const auto& [key, value] : b.status.gauges) {
-      out << "ssegw_bridge_" << key << "{kind=\"" << b.kind << "\",name=\"" << label(b.name)
-          << "\"} " << value << '\n';
-    }
-  }
+  write_bridge_gauges(out, bridges);
 }
 
 }  // namespace
@@ -221,6 +232,9 @@ std::string render_prometheus(const Metrics& m, const ChannelDirectory& channels
           static_cast<uint64_t>(std::max<int64_t>(0, m.connections_open.load())), "gauge");
   counter(out, "ssegw_streams_open", "Open SSE streams (what max_connections limits).",
           static_cast<uint64_t>(std::max<int64_t>(0, m.streams_open.load())), "gauge");
+  counter(out, "ssegw_max_connections",
+          "server.max_connections: the streams the gateway serves before answering 503.",
+          static_cast<uint64_t>(std::max<int64_t>(0, m.max_connections.load())), "gauge");
   counter(out, "ssegw_streams_rejected_total",
           "Subscriptions refused with 503 over max_connections.", m.streams_rejected.load());
   counter(out, "ssegw_write_timeouts_total",

@@ -18,6 +18,7 @@ struct Metrics {
   std::atomic<uint64_t> connections_rejected{0};  // over the connection reserve
   std::atomic<int64_t> connections_open{0};
   std::atomic<int64_t> streams_open{0};       // subscribers: what max_connections counts
+  std::atomic<int64_t> max_connections{0};    // server.max_connections, set at start and reload
   std::atomic<uint64_t> streams_rejected{0};  // subscriptions refused over max_connections
   std::atomic<uint64_t> write_timeouts{0};    // answers the peer did not read in time
   std::atomic<uint64_t> accept_pauses{0};     // listener paused: out of file descriptors

@@ -15,6 +15,7 @@ packages=(
   liblmdb-dev  # durable channel history (history.store: disk): embedded, crash-safe, ordered keys
   libsimdjson-dev  # JWT claims and JWK Sets: 15x nlohmann-json in bench/micro/json_choice_bench
   python3-jwt python3-cryptography  # the auth tests mint tokens with PyJWT, an independent library
+  prometheus  # promtool checks and unit-tests the alert rules (deploy/prometheus, ctest -L deploy)
 )
 # A machine may already carry its own Node.js, Java or Maven; only add Debian's when absent.
 command -v node >/dev/null || packages+=(nodejs)
@@ -34,4 +35,10 @@ fi
 # Debian's mosquitto package starts a system broker on port 1883; the tests start their own.
 if command -v systemctl >/dev/null && systemctl is-active --quiet mosquitto 2>/dev/null; then
   systemctl stop mosquitto || true
+fi
+# Debian's prometheus package starts a Prometheus server (port 9090, its own TSDB) and enables
+# it at boot; the tests need only promtool.
+if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
+  systemctl stop prometheus || true
+  systemctl disable --quiet prometheus || true
 fi

@@ -14,7 +14,12 @@ constexpr auto kMetadataTimeout = 5s;
 }  // namespace
 
 KafkaFeed::KafkaFeed(FeedOptions options, std::vector<std::shared_ptr<Channel>> channels)
-    : options_(std::move(options)), channels_(std::move(channels)) {}
+    : options_(std::move(options)), channels_(std::move(channels)) {
+  // From the start, not from the first assignment: a dashboard and the lag alert find the
+  // series while the broker is still unreachable.
+  status_.gauges["consumer_lag"] = 0;
+  status_.gauges["partitions"] = 0;
+}
 
 KafkaFeed::~KafkaFeed() {
   stop();

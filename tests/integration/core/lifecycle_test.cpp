@@ -218,5 +218,19 @@ TEST(Lifecycle, SystemdNotifications) {
   EXPECT_TRUE(stopping);
 }
 
+// The near-max_connections alert divides by ssegw_max_connections: it must follow a reload.
+TEST(Lifecycle, MaxConnectionsGaugeFollowsAReload) {
+  GatewayProcess gw("server: {max_connections: 7}\nchannels: [{path: /e}]\n");
+  EXPECT_NE(http_request(gw.port(), "GET", "/metrics").body.find("\nssegw_max_connections 7\n"),
+            std::string::npos);
+  gw.rewrite_config("server: {max_connections: 9}\nchannels: [{path: /e}]\n");
+  gw.process().signal(SIGHUP);
+  ASSERT_TRUE(gw.process().wait_for_output("config reloaded", 10s)) << gw.output();
+  const std::string body = http_request(gw.port(), "GET", "/metrics").body;
+  EXPECT_NE(body.find("# TYPE ssegw_max_connections gauge\nssegw_max_connections 9\n"),
+            std::string::npos)
+      << body;
+}
+
 }  // namespace
 }  // namespace ssegw::testing
