@@ -390,14 +390,16 @@ void HistoryWriter::sync_if_due(bool force) {
   unsynced_ = false;
 }
 
+// Counted before anyone is answered, so that whoever got an answer sees it in stats().
 void HistoryWriter::finish(std::vector<Op>& ops, bool ok) {
-  size_t written = 0;
-  for (Op& op : ops) {
-    if (op.kind != Kind::kAppend) continue;
-    ++written;
-    if (op.done) op.done(ok);
+  if (ok) {
+    const auto appends = std::count_if(ops.begin(), ops.end(),
+                                       [](const Op& op) { return op.kind == Kind::kAppend; });
+    written_.fetch_add(static_cast<uint64_t>(appends), std::memory_order_relaxed);
   }
-  if (ok) written_.fetch_add(written, std::memory_order_relaxed);
+  for (Op& op : ops) {
+    if (op.kind == Kind::kAppend && op.done) op.done(ok);
+  }
   ops.clear();
 }
 
