@@ -15,6 +15,7 @@ packages=(
   liblmdb-dev  # durable channel history (history.store: disk): embedded, crash-safe, ordered keys
   libsimdjson-dev  # JWT claims and JWK Sets: 15x nlohmann-json in bench/micro/json_choice_bench
   python3-jwt python3-cryptography  # the auth tests mint tokens with PyJWT, an independent library
+  dpkg-dev lintian  # the Debian package (cmake/package.cmake): dpkg-shlibdeps finds its Depends, lintian checks it (tests/package)
 )
 # A machine may already carry its own Node.js, Java or Maven; only add Debian's when absent.
 command -v node >/dev/null || packages+=(nodejs)
