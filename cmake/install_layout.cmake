@@ -38,7 +38,9 @@ function(ssegw_gzip source output)
   endif()
 endfunction()
 ssegw_gzip(${CMAKE_SOURCE_DIR}/packaging/debian/changelog ${CMAKE_BINARY_DIR}/changelog.Debian.gz)
-ssegw_gzip(${CMAKE_SOURCE_DIR}/docs/sse-gateway.1 ${CMAKE_BINARY_DIR}/sse-gateway.1.gz)
+# The man page names the version it documents.
+configure_file(docs/sse-gateway.1 ${CMAKE_BINARY_DIR}/sse-gateway.1 @ONLY)
+ssegw_gzip(${CMAKE_BINARY_DIR}/sse-gateway.1 ${CMAKE_BINARY_DIR}/sse-gateway.1.gz)
 
 file(GLOB ssegw_doc_pages CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/docs/*.md)
 install(FILES README.md ${ssegw_doc_pages} packaging/debian/copyright

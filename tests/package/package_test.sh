@@ -70,6 +70,10 @@ deb=${debs[0]}
 version=$(dpkg-deb -f "$deb" Version)
 [ "$(basename "$deb")" = "sse-gateway_${version}_amd64.deb" ] || fail "file name $(basename "$deb")"
 dpkg-deb -I "$deb"
+# A new version needs its changelog.Debian entry (packaging/debian/changelog).
+changelog=$(dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/share/doc/sse-gateway/changelog.Debian.gz | gzip -dc)
+[[ "${changelog%%$'\n'*}" == "sse-gateway ($version) "* ]] ||
+  fail "packaging/debian/changelog has no entry for $version at the top"
 
 echo "== lintian"
 lintian --fail-on error "$deb" || fail "lintian reports errors"
