@@ -16,6 +16,7 @@ packages=(
   libsimdjson-dev  # JWT claims and JWK Sets: 15x nlohmann-json in bench/micro/json_choice_bench
   python3-jwt python3-cryptography  # the auth tests mint tokens with PyJWT, an independent library
   prometheus  # promtool checks and unit-tests the alert rules (deploy/prometheus, ctest -L deploy)
+  dpkg-dev lintian  # the Debian package (cmake/package.cmake): dpkg-shlibdeps finds its Depends, lintian checks it (tests/package)
 )
 # A machine may already carry its own Node.js, Java or Maven; only add Debian's when absent.
 command -v node >/dev/null || packages+=(nodejs)
