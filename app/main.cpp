@@ -11,6 +11,7 @@
 #include <string>
 
 #include "bridges/catalog.h"
+#include "gateway/build_info.h"
 #include "gateway/clock.h"
 #include "gateway/config.h"
 #include "gateway/gateway.h"
@@ -25,6 +26,7 @@ struct Options {
   std::string config = kDefaultConfig;
   std::optional<std::string> listen;
   bool check_only = false;
+  bool print_config = false;
 };
 
 void print_help() {
@@ -35,7 +37,9 @@ void print_help() {
                "  --listen HOST:PORT listen here instead of server.listen (port 0: any free port;\n"
                "                     the bound address is logged as 'listening on HOST:PORT')\n"
                "  --check-config     validate the config, print what is wrong, exit 0 or 1\n"
-               "  --version          print the version\n"
+               "  --print-config     print the effective config (defaults filled in, secrets\n"
+               "                     as ***) as YAML, exit 0; or what is wrong, exit 1\n"
+               "  --version          print the version and the git commit built from\n"
                "  --help             this text\n"
                "Signals: SIGHUP reloads the config, SIGTERM/SIGINT drain and exit 0.\n";
 }
@@ -54,10 +58,13 @@ std::optional<int> parse_args(int argc, char** argv, Options& options) {
       print_help();
       return 0;
     } else if (arg == "--version") {
-      std::cout << "sse-gateway " << SSEGW_VERSION << "\n";
+      std::cout << "sse-gateway " << ssegw::build_version() << " (commit " << ssegw::build_commit()
+                << ")\n";
       return 0;
     } else if (arg == "--check-config") {
       options.check_only = true;
+    } else if (arg == "--print-config") {
+      options.print_config = true;
     } else if (auto v = value("--config")) {
       options.config = *v;
     } else if (auto l = value("--listen")) {
@@ -106,13 +113,19 @@ int main(int argc, char** argv) {
   ssegw::GatewayConfig config;
   ssegw::GatewayOptions gateway_options;
   gateway_options.config_path = options.config;
+  ssegw::ConfigRecord record;
   try {
-    config = ssegw::load_config_file(options.config, catalog, env);
+    config = ssegw::load_config_file(options.config, catalog, env, ssegw::resolve_listen_address,
+                                     options.print_config ? &record : nullptr);
     if (options.listen)
       gateway_options.listen_override = ssegw::parse_listen_address(*options.listen, "--listen");
   } catch (const ssegw::ConfigError& e) {
     std::cerr << "sse-gateway: config error: " << e.what() << "\n";
     return 1;
+  }
+  if (options.print_config) {
+    std::cout << record.yaml();
+    return 0;
   }
   if (options.check_only) {
     if (ssegw::uses_disk_history(config)) {
@@ -130,6 +143,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   ssegw::set_log_threshold(parse_level(config.server.log_level));
+  ssegw::set_log_format(config.server.log_format == "json" ? ssegw::LogFormat::kJson
+                                                           : ssegw::LogFormat::kText);
   raise_file_limit(config.server.max_connections);
   evthread_use_pthreads();
   gateway_options.id_base = static_cast<uint64_t>(ssegw::wall_ms()) * 1000000ULL;

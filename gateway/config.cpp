@@ -123,13 +123,28 @@ IpLimits parse_limits(const ConfigNode& node) {
 }
 
 ServerConfig parse_server(const ConfigNode& node, const ListenResolver& resolve) {
-  node.only_keys({"listen",           "workers",         "headers",
-                  "heartbeat",        "max_connections", "cors_origins",
-                  "cors_credentials", "max_body_bytes",  "subscriber_queue_bytes",
-                  "shutdown_timeout", "request_timeout", "log_level",
-                  "io_uring",         "http2",           "trusted_proxies",
-                  "limits",           "subscribe_path",  "max_channels_per_subscription",
-                  "state_dir",        "store_size",      "reset_event"});
+  node.only_keys({"listen",
+                  "workers",
+                  "headers",
+                  "heartbeat",
+                  "max_connections",
+                  "cors_origins",
+                  "cors_credentials",
+                  "max_body_bytes",
+                  "subscriber_queue_bytes",
+                  "shutdown_timeout",
+                  "request_timeout",
+                  "log_level",
+                  "log_format",
+                  "io_uring",
+                  "http2",
+                  "trusted_proxies",
+                  "limits",
+                  "subscribe_path",
+                  "max_channels_per_subscription",
+                  "state_dir",
+                  "store_size",
+                  "reset_event"});
   ServerConfig server;
   if (auto listen = node.get("listen")) {
     server.listen.clear();
@@ -188,6 +203,10 @@ ServerConfig parse_server(const ConfigNode& node, const ListenResolver& resolve)
   if (server.log_level != "debug" && server.log_level != "info" && server.log_level != "warn" &&
       server.log_level != "error") {
     node["log_level"].fail("expected debug, info, warn or error");
+  }
+  server.log_format = node.str_or("log_format", server.log_format);
+  if (server.log_format != "text" && server.log_format != "json") {
+    node["log_format"].fail("expected text or json");
   }
   return server;
 }
@@ -351,13 +370,14 @@ void check_bridge_paths(const ConfigNode& list, const std::vector<BridgeConfig>&
 
 GatewayConfig parse_root(const YAML::Node& root, const std::string& file,
                          const BridgeCatalog& catalog, const EnvLookup& env,
-                         const ListenResolver& resolve) {
-  ConfigNode top(root, file, "", &env);
+                         const ListenResolver& resolve, ConfigRecord* record) {
+  ConfigNode top(root, file, "", &env, record);
   GatewayConfig config;
   config.file = file;
   if (top.is_null()) return config;
   top.only_keys({"server", "auth", "channels", "sources", "sinks"});
-  if (auto server = top.get("server")) config.server = parse_server(*server, resolve);
+  // Parsed when absent too, so that --print-config shows the server's defaults.
+  config.server = parse_server(top.get_or_empty_map("server"), resolve);
   if (auto auth = top.get("auth")) config.server.auth = parse_auth(*auth);
   if (auto channels = top.get("channels")) {
     for (const ConfigNode& item : channels->items()) parse_channel(item, catalog, config);
@@ -430,7 +450,7 @@ std::optional<SocketAddress> resolve_listen_address(const ListenAddress& address
 
 GatewayConfig load_config_text(const std::string& text, const std::string& file_name,
                                const BridgeCatalog& catalog, const EnvLookup& env,
-                               const ListenResolver& resolve) {
+                               const ListenResolver& resolve, ConfigRecord* record) {
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -440,7 +460,7 @@ GatewayConfig load_config_text(const std::string& text, const std::string& file_
   }
   try {
     check_unique_keys(root, file_name);
-    return parse_root(root, file_name, catalog, env, resolve);
+    return parse_root(root, file_name, catalog, env, resolve, record);
   } catch (const YAML::Exception& e) {
     throw ConfigError(file_name + ":" + std::to_string(e.mark.line + 1) + ":" +
                       std::to_string(e.mark.column + 1) + ": " + e.msg);
@@ -448,12 +468,13 @@ GatewayConfig load_config_text(const std::string& text, const std::string& file_
 }
 
 GatewayConfig load_config_file(const std::string& path, const BridgeCatalog& catalog,
-                               const EnvLookup& env, const ListenResolver& resolve) {
+                               const EnvLookup& env, const ListenResolver& resolve,
+                               ConfigRecord* record) {
   std::ifstream in(path);
   if (!in) throw ConfigError(path + ": cannot open config file");
   std::ostringstream text;
   text << in.rdbuf();
-  return load_config_text(text.str(), path, catalog, env, resolve);
+  return load_config_text(text.str(), path, catalog, env, resolve, record);
 }
 
 bool uses_disk_history(const GatewayConfig& config) {

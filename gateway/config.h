@@ -75,7 +75,8 @@ struct ServerConfig {
   int64_t request_timeout_ms =
       30000;  // a request head+body, or a keep-alive idle, must not take longer
   std::string log_level = "info";
-  bool io_uring = true;  // batch each flush slice's sends in one io_uring submission
+  std::string log_format = "text";  // text | json (log.h); applies from the start only
+  bool io_uring = true;             // batch each flush slice's sends in one io_uring submission
   Http2Settings http2;
   // Who the client is behind a proxy (ip_address.h), what it may open, who may subscribe and
   // publish. `auth` is read from the top-level auth: section; it rides here so that a
@@ -108,11 +109,14 @@ bool uses_disk_history(const GatewayConfig& config);
 // Throws ConfigError ("file:line:col: key 'x.y': problem") on anything it does not fully
 // understand: unknown keys, duplicate keys, wrong types, bad values, missing environment
 // variables, listen hosts that do not resolve.
+// With a `record`, what was read and every default used is noted in it (--print-config).
 GatewayConfig load_config_file(const std::string& path, const BridgeCatalog& catalog,
                                const EnvLookup& env,
-                               const ListenResolver& resolve = resolve_listen_address);
+                               const ListenResolver& resolve = resolve_listen_address,
+                               ConfigRecord* record = nullptr);
 GatewayConfig load_config_text(const std::string& text, const std::string& file_name,
                                const BridgeCatalog& catalog, const EnvLookup& env,
-                               const ListenResolver& resolve = resolve_listen_address);
+                               const ListenResolver& resolve = resolve_listen_address,
+                               ConfigRecord* record = nullptr);
 
 }  // namespace ssegw

@@ -124,8 +124,23 @@ std::string substitute_env(const std::string& text, const EnvLookup& env,
   return out;
 }
 
-ConfigNode::ConfigNode(YAML::Node node, std::string file, std::string key, const EnvLookup* env)
-    : node_(std::move(node)), file_(std::move(file)), key_(std::move(key)), env_(env) {}
+ConfigNode::ConfigNode(YAML::Node node, std::string file, std::string key, const EnvLookup* env,
+                       ConfigRecord* record)
+    : node_(std::move(node)),
+      file_(std::move(file)),
+      key_(std::move(key)),
+      env_(env),
+      record_(record) {}
+
+ConfigNode ConfigNode::make_child(YAML::Node node, std::string key) const {
+  return ConfigNode(std::move(node), file_, std::move(key), env_, record_);
+}
+
+void ConfigNode::note_default(std::string_view name, const std::string& value) const {
+  if (record_)
+    record_->scalar(key_.empty() ? std::string(name) : key_ + "." + std::string(name), value,
+                    false);
+}
 
 std::string ConfigNode::where() const {
   std::ostringstream out;
@@ -155,7 +170,13 @@ bool ConfigNode::has(std::string_view name) const {
 std::optional<ConfigNode> ConfigNode::get(std::string_view name) const {
   if (!has(name)) return std::nullopt;
   std::string child_key = key_.empty() ? std::string(name) : key_ + "." + std::string(name);
-  return ConfigNode(node_[std::string(name)], file_, std::move(child_key), env_);
+  return make_child(node_[std::string(name)], std::move(child_key));
+}
+
+ConfigNode ConfigNode::get_or_empty_map(std::string_view name) const {
+  if (auto child = get(name)) return *child;
+  return make_child(YAML::Node(YAML::NodeType::Map),
+                    key_.empty() ? std::string(name) : key_ + "." + std::string(name));
 }
 
 ConfigNode ConfigNode::operator[](std::string_view name) const {
@@ -191,7 +212,7 @@ std::vector<ConfigNode> ConfigNode::items() const {
   if (is_null()) return out;
   if (!node_.IsSequence()) fail("expected a list");
   for (size_t i = 0; i < node_.size(); ++i) {
-    out.emplace_back(node_[i], file_, key_ + "[" + std::to_string(i) + "]", env_);
+    out.push_back(make_child(node_[i], key_ + "[" + std::to_string(i) + "]"));
   }
   return out;
 }
@@ -205,7 +226,10 @@ std::vector<std::string> ConfigNode::string_list() const {
 
 std::string ConfigNode::str() const {
   if (!node_.IsScalar()) fail("expected a string");
-  return substitute_env(node_.Scalar(), *env_, where());
+  std::string value = substitute_env(node_.Scalar(), *env_, where());
+  // What came from the environment is a secret, as far as printing goes.
+  if (record_) record_->scalar(key_, value, node_.Scalar().find("{{") != std::string::npos);
+  return value;
 }
 
 int64_t ConfigNode::integer(int64_t min, int64_t max) const {
@@ -263,38 +287,53 @@ int64_t ConfigNode::bytes() const {
 std::map<std::string, std::string> ConfigNode::string_map() const {
   expect_map();
   std::map<std::string, std::string> out;
+  std::set<std::string> from_env;
   for (const auto& entry : node_) {
     const std::string name = entry.first.as<std::string>();
+    // Not recorded one by one: names such as sasl.password hold dots.
     ConfigNode value(entry.second, file_, key_.empty() ? name : key_ + "." + name, env_);
     out[name] = value.str();
+    if (entry.second.IsScalar() && entry.second.Scalar().find("{{") != std::string::npos)
+      from_env.insert(name);
   }
+  if (record_) record_->map(key_, out, from_env);
   return out;
 }
 
 std::string ConfigNode::str_or(std::string_view name, const std::string& fallback) const {
   auto child = get(name);
-  return child ? child->str() : fallback;
+  if (child) return child->str();
+  note_default(name, fallback);
+  return fallback;
 }
 
 int64_t ConfigNode::int_or(std::string_view name, int64_t fallback, int64_t min,
                            int64_t max) const {
   auto child = get(name);
-  return child ? child->integer(min, max) : fallback;
+  if (child) return child->integer(min, max);
+  note_default(name, std::to_string(fallback));
+  return fallback;
 }
 
 bool ConfigNode::bool_or(std::string_view name, bool fallback) const {
   auto child = get(name);
-  return child ? child->boolean() : fallback;
+  if (child) return child->boolean();
+  note_default(name, fallback ? "true" : "false");
+  return fallback;
 }
 
 int64_t ConfigNode::duration_or(std::string_view name, int64_t fallback_ms) const {
   auto child = get(name);
-  return child ? child->duration_ms() : fallback_ms;
+  if (child) return child->duration_ms();
+  note_default(name, std::to_string(fallback_ms) + "ms");
+  return fallback_ms;
 }
 
 int64_t ConfigNode::bytes_or(std::string_view name, int64_t fallback) const {
   auto child = get(name);
-  return child ? child->bytes() : fallback;
+  if (child) return child->bytes();
+  note_default(name, std::to_string(fallback));
+  return fallback;
 }
 
 }  // namespace ssegw

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "config_error.h"
+#include "config_record.h"
 
 namespace ssegw {
 
@@ -30,7 +31,10 @@ void check_unique_keys(const YAML::Node& root, const std::string& file);
 
 class ConfigNode {
  public:
-  ConfigNode(YAML::Node node, std::string file, std::string key, const EnvLookup* env);
+  // With a `record`, every value read (and every default used for an absent key) is noted
+  // in it, for --print-config; children share it.
+  ConfigNode(YAML::Node node, std::string file, std::string key, const EnvLookup* env,
+             ConfigRecord* record = nullptr);
 
   const std::string& key() const { return key_; }
   const std::string& file() const { return file_; }
@@ -44,6 +48,8 @@ class ConfigNode {
   bool has(std::string_view name) const;
   ConfigNode operator[](std::string_view name) const;  // throws when absent
   std::optional<ConfigNode> get(std::string_view name) const;
+  // The child, or an empty map in its place (a section whose keys all take their defaults).
+  ConfigNode get_or_empty_map(std::string_view name) const;
   // Throws naming the first key not in `known`; requires a map.
   void only_keys(std::initializer_list<std::string_view> known) const;
   void expect_map() const;
@@ -74,10 +80,15 @@ class ConfigNode {
   int64_t bytes_or(std::string_view name, int64_t fallback) const;
 
  private:
+  ConfigNode make_child(YAML::Node node, std::string key) const;
+  // Notes a default used for the absent key `name`.
+  void note_default(std::string_view name, const std::string& value) const;
+
   YAML::Node node_;
   std::string file_;
   std::string key_;
   const EnvLookup* env_;
+  ConfigRecord* record_;
 };
 
 }  // namespace ssegw

@@ -329,6 +329,9 @@ void Gateway::reload() {
         next.server.workers != config_.server.workers) {
       log_warn("listen addresses and worker count change only on restart");
     }
+    if (next.server.log_format != config_.server.log_format) {
+      log_warn("server.log_format changes only on restart");
+    }
     warn_of_store_changes(next);
     reload_certificates(next.server.listen);
     next.server.listen = config_.server.listen;

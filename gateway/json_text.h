@@ -41,4 +41,9 @@ inline void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
 }
 
+// The same, for text that may hold any bytes (log fields: header values, paths): every byte
+// sequence that is not well-formed UTF-8 (RFC 3629: no overlongs, surrogates or code points
+// past U+10FFFF) becomes U+FFFD, so the output is always valid JSON in UTF-8.
+void append_json_string_utf8(std::string& out, std::string_view text);
+
 }  // namespace ssegw

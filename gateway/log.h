@@ -1,5 +1,8 @@
 #pragma once
-// One line per record, "level=info msg=\"...\" key=value ...", to stderr for journald.
+// One line per record to stderr for journald: "level=info msg=\"...\" key=value ..." (text),
+// or one JSON object {"ts":..., "level":..., "msg":..., key: value, ...} (json, for log
+// shippers), the keys in the same order either way.
+#include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -8,6 +11,7 @@
 namespace ssegw {
 
 enum class LogLevel { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
+enum class LogFormat { kText = 0, kJson = 1 };
 
 using LogField = std::pair<std::string_view, std::string>;
 
@@ -25,7 +29,12 @@ inline void log_error(std::string_view m, std::initializer_list<LogField> f = {}
   log_line(LogLevel::kError, m, f);
 }
 
-// Set once by main before any thread starts (SSEGW_LOG_LEVEL or config).
+// Set once by main before any thread starts (from the config).
 void set_log_threshold(LogLevel level);
+void set_log_format(LogFormat format);
+
+// One record as the format writes it, newline included (log_line writes this).
+std::string format_log_line(LogFormat format, LogLevel level, std::string_view msg,
+                            std::initializer_list<LogField> fields, int64_t wall_ms);
 
 }  // namespace ssegw

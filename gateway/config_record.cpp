@@ -1,0 +1,130 @@
+#include "config_record.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <optional>
+#include <utility>
+
+#include "text.h"
+
+namespace ssegw {
+
+// A map keeps its keys in first-read order; a node is a scalar, a map or a sequence.
+struct ConfigRecord::Tree {
+  std::optional<std::string> value;
+  std::vector<std::pair<std::string, Tree>> keys;
+  std::vector<Tree> items;
+
+  Tree& child(const std::string& name) {
+    for (auto& entry : keys) {
+      if (entry.first == name) return entry.second;
+    }
+    value.reset();
+    items.clear();
+    return keys.emplace_back(name, Tree{}).second;
+  }
+  Tree& item(size_t index) {
+    value.reset();
+    keys.clear();
+    if (items.size() <= index) items.resize(index + 1);
+    return items[index];
+  }
+  void emit(YAML::Emitter& out) const {
+    if (value) {
+      out << *value;
+    } else if (!items.empty()) {
+      out << YAML::BeginSeq;
+      for (const Tree& t : items) t.emit(out);
+      out << YAML::EndSeq;
+    } else {
+      out << YAML::BeginMap;
+      for (const auto& entry : keys) {
+        out << YAML::Key << entry.first << YAML::Value;
+        entry.second.emit(out);
+      }
+      out << YAML::EndMap;
+    }
+  }
+};
+
+namespace {
+
+constexpr const char* kMasked = "***";
+
+// "a.b[2][0].c" -> a, b, [2], [0], c; a part in brackets is a sequence index.
+std::vector<std::string> key_parts(const std::string& key) {
+  std::vector<std::string> parts;
+  std::string current;
+  for (char c : key) {
+    if (c == '.' || c == '[') {
+      if (!current.empty()) parts.push_back(current);
+      current.clear();
+      if (c == '[') current.push_back('[');
+    } else if (c == ']') {
+      current.push_back(']');
+      parts.push_back(current);
+      current.clear();
+    } else {
+      current.push_back(c);
+    }
+  }
+  if (!current.empty()) parts.push_back(current);
+  return parts;
+}
+
+}  // namespace
+
+ConfigRecord::ConfigRecord() : root_(std::make_unique<Tree>()) {}
+ConfigRecord::~ConfigRecord() = default;
+
+ConfigRecord::Tree& ConfigRecord::at(const std::string& key) {
+  Tree* node = root_.get();
+  for (const std::string& part : key_parts(key)) {
+    if (part.size() >= 2 && part.front() == '[' && part.back() == ']') {
+      node = &node->item(std::stoul(part.substr(1, part.size() - 2)));
+    } else {
+      node = &node->child(part);
+    }
+  }
+  return *node;
+}
+
+void ConfigRecord::scalar(const std::string& key, const std::string& value, bool secret) {
+  Tree& node = at(key);
+  node.keys.clear();
+  node.items.clear();
+  node.value = secret || secret_key(key) ? kMasked : value;
+}
+
+void ConfigRecord::map(const std::string& key, const std::map<std::string, std::string>& entries,
+                       const std::set<std::string>& from_env) {
+  Tree& node = at(key);
+  node.value.reset();
+  node.items.clear();
+  node.keys.clear();
+  for (const auto& [name, value] : entries) {
+    const std::string header = ascii_lower(name);
+    const bool secret = from_env.count(name) > 0 || secret_key(name) || header == "authorization" ||
+                        header == "proxy-authorization" || header == "cookie" ||
+                        header == "x-api-key";
+    node.keys.emplace_back(name,
+                           Tree{secret ? std::optional<std::string>(kMasked) : value, {}, {}});
+  }
+}
+
+bool ConfigRecord::secret_key(const std::string& key) {
+  const size_t cut = key.find_last_of(".]");
+  const std::string last = ascii_lower(cut == std::string::npos ? key : key.substr(cut + 1));
+  for (const char* word : {"password", "passwd", "secret", "passphrase", "api_key", "apikey"}) {
+    if (last.find(word) != std::string::npos) return true;
+  }
+  return last == "token" || (last.size() > 6 && last.compare(last.size() - 6, 6, "_token") == 0);
+}
+
+std::string ConfigRecord::yaml() const {
+  YAML::Emitter out;
+  root_->emit(out);
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace ssegw
