@@ -41,7 +41,7 @@ th { color:var(--muted); font-weight:600; cursor:pointer; user-select:none; whit
 th.num, td.num { text-align:right; }
 td.path { font-family:ui-monospace,Menlo,Consolas,monospace; word-break:break-all; }
 th.sorted::after { content:" \25BE"; }
-input[type=search] { font:inherit; padding:4px 8px; border:1px solid var(--line);
+input[type=search] { font:inherit; font-weight:400; padding:4px 8px; border:1px solid var(--line);
                      border-radius:6px; min-width:240px; }
 .state { font-weight:600; padding:1px 8px; border-radius:10px; color:#fff; background:var(--muted); }
 .state.streaming { background:var(--ok); } .state.connecting, .state.backing_off { background:var(--warn); }
@@ -126,8 +126,10 @@ input[type=search] { font:inherit; padding:4px 8px; border:1px solid var(--line)
     g.clearRect(0, 0, w, h);
     g.strokeStyle = "#e2e6eb"; g.beginPath(); g.moveTo(0, h - 0.5); g.lineTo(w, h - 0.5); g.stroke();
     if (s.length < 2) return;
-    const max = Math.max(1, ...s);
-    const x = (i) => w - (s.length - 1 - i) * (w / (POINTS - 1));
+    const max = Math.max(1, ...s) * 1.25;  // headroom: a steady rate is not drawn on the edge
+    // The axis spans a minute until there is more, then grows to the five minutes kept.
+    const span = Math.min(POINTS, Math.max(60, s.length));
+    const x = (i) => w - (s.length - 1 - i) * (w / (span - 1));
     const y = (v) => h - 2 - (v / max) * (h - 6);
     g.beginPath();
     s.forEach((v, i) => (i ? g.lineTo(x(i), y(v)) : g.moveTo(x(i), y(v))));
@@ -158,8 +160,9 @@ input[type=search] { font:inherit; padding:4px 8px; border:1px solid var(--line)
       body.appendChild(tr);
     }
     $("channels").replaceChild(body, $("channels").tBodies[0]);
-    text("channel-count", "top " + rows.length + " of " + status.channels_total +
-         (status.filter ? " (filtered)" : "") + " by activity");
+    text("channel-count", "top " + rows.length + " of " + status.channels_matched +
+         (status.filter ? " matching \u201c" + status.filter + "\u201d (" + status.channels_total + " in all)" : "") +
+         " by activity");
   }
   function renderBridges(status) {
     const body = document.createElement("tbody");

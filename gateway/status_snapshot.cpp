@@ -52,9 +52,10 @@ struct RankedChannel {
   uint64_t activity() const { return published + delivered; }
 };
 
+// The top_n of the channels whose path holds `filter`; *matched says how many held it.
 std::vector<RankedChannel> rank_channels(const ChannelBaseline& baseline,
                                          const StatusSample& current, std::string_view filter,
-                                         size_t top_n) {
+                                         size_t top_n, size_t* matched) {
   std::vector<RankedChannel> ranked;
   for (const ChannelSample& c : current.channels) {
     if (!filter.empty() && c.path.find(filter) == std::string::npos) continue;
@@ -69,6 +70,7 @@ std::vector<RankedChannel> rank_channels(const ChannelBaseline& baseline,
       return a.sample->subscribers > b.sample->subscribers;
     return a.sample->path < b.sample->path;
   };
+  *matched = ranked.size();
   const size_t keep = std::min(top_n, ranked.size());
   std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep),
                     ranked.end(), busier);
@@ -207,8 +209,10 @@ std::string encode_status_json(const GatewayIdentity& identity, const StatusSamp
   append_number(out, "channels_total", static_cast<int64_t>(current.channels.size()));
   append_key(out, "filter");
   append_json_string(out, filter);
+  size_t matched = 0;
+  const std::vector<RankedChannel> top = rank_channels(baseline, current, filter, top_n, &matched);
+  append_number(out, "channels_matched", static_cast<int64_t>(matched));
   out.append(",\"channels\":[");
-  const std::vector<RankedChannel> top = rank_channels(baseline, current, filter, top_n);
   for (size_t i = 0; i < top.size(); ++i) {
     if (i > 0) out.push_back(',');
     append_channel(out, top[i], seconds);

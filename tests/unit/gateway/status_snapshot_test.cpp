@@ -97,6 +97,10 @@ TEST(StatusSnapshot, FilterKeepsChannelsWhosePathHoldsIt) {
   EXPECT_NE(all.find("\"channels_total\":10000"), std::string::npos);
   const std::vector<std::string> some = listed_paths(encode(before, now, "/room/999"));
   EXPECT_EQ(some.size(), 11u);  // /room/999 and /room/9990 to /room/9999
+  EXPECT_NE(encode(before, now, "/room/999")
+                .find("\"channels_total\":10000,\"filter\":\"/room/999\","
+                      "\"channels_matched\":11,"),
+            std::string::npos);
   for (const std::string& path : some) EXPECT_NE(path.find("/room/999"), std::string::npos);
   EXPECT_TRUE(listed_paths(encode(before, now, "nothing-like-it")).empty());
 }
