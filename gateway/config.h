@@ -68,6 +68,7 @@ struct StatusPageSettings {
   // clients only unless `auth` says otherwise.
   ChannelOptions access;
   std::string stream_path() const { return path + "/stream"; }
+  bool operator==(const StatusPageSettings&) const = default;
 };
 
 struct ServerConfig {

@@ -340,6 +340,7 @@ void Gateway::reload() {
     }
     auto settings = std::make_shared<const ServerConfig>(next.server);
     for (auto& worker : workers_) worker->update_settings(settings);
+    if (next.server.status_page != config_.server.status_page) end_status_streams();
     sync_bridges("backbone", next.backbones);
     sync_bridges("sink", next.sinks);
     sync_bridges("source", next.sources);
@@ -369,6 +370,14 @@ void Gateway::publish_status() {
   };
   for (auto& unwatched : status_feed_->publish(sample)) {
     for (auto& worker : workers_) worker->drop_channel(unwatched);
+  }
+}
+
+// The page's path or auth changed (or it was turned off): its viewers' streams end, so a
+// reconnect is judged by the rule now in force.
+void Gateway::end_status_streams() {
+  for (auto& channel : status_feed_->close_all()) {
+    for (auto& worker : workers_) worker->drop_channel(channel);
   }
 }
 

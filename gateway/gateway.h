@@ -67,6 +67,7 @@ class Gateway final : public StatusSource {
   void begin_shutdown();
   void sweep_idle_channels();
   void publish_status();
+  void end_status_streams();
   void accept(evutil_socket_t fd, const Listener& listener);
   void pause_accepting(int error);
   void arm_signals();

@@ -28,7 +28,8 @@ int64_t StatusFeed::viewers_locked() const {
 
 std::shared_ptr<Channel> StatusFeed::open(const std::string& filter, bool* full) {
   std::lock_guard lock(mu_);
-  *full = viewers_locked() >= kMaxViewers;
+  *full = viewers_locked() >= kMaxViewers ||
+          (feeds_.size() >= kMaxFeeds && feeds_.find(filter) == feeds_.end());
   if (*full) return nullptr;
   Feed& feed = feeds_[filter];
   if (!feed.channel) feed.channel = std::make_shared<Channel>(feed_options(), id_base_, targets_);
@@ -72,6 +73,15 @@ std::vector<std::shared_ptr<Channel>> StatusFeed::publish(
   baseline_ = baseline_of(sample);
   previous_ = std::move(sample);
   return dropped;
+}
+
+std::vector<std::shared_ptr<Channel>> StatusFeed::close_all() {
+  std::lock_guard lock(mu_);
+  std::vector<std::shared_ptr<Channel>> all;
+  for (auto& entry : feeds_) all.push_back(std::move(entry.second.channel));
+  feeds_.clear();
+  previous_.reset();
+  return all;
 }
 
 }  // namespace ssegw

@@ -1,6 +1,7 @@
 // The status page (server.status_page) over real sockets: off by default, who may see it,
 // and its stream's one-JSON-event-a-second frames with the real subscriber counts.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <memory>
 #include <string>
@@ -149,6 +150,28 @@ TEST(StatusPage, ViewersBeyondTheCapGet503) {
   EXPECT_TRUE(refused("/status/stream"));
   viewers.pop_back();  // one leaves: there is room again
   EXPECT_TRUE(wait_until([&] { return !refused("/status/stream"); }, 3s));
+}
+
+TEST(StatusPage, AReloadThatChangesItsAuthEndsTheViewersStreams) {
+  GatewayProcess gw(with_page("{}"));
+  SseClient viewer(gw.port(), "/status/stream");
+  ASSERT_EQ(viewer.status(), 200);
+  ASSERT_TRUE(viewer.next(5s));
+  gw.rewrite_config(with_page("{auth: {token: s3cret}}"));
+  gw.process().signal(SIGHUP);
+  ASSERT_TRUE(gw.process().wait_for_output("config reloaded", 10s)) << gw.output();
+  // The stream ends (after what it had queued), and coming back takes the token.
+  EXPECT_TRUE(wait_until(
+      [&] {
+        viewer.next(200ms);
+        return viewer.closed();
+      },
+      5s));
+  EXPECT_EQ(http_request(gw.port(), "GET", "/status").status, 401);
+  gw.rewrite_config(std::string("server: {workers: 2}\n") + kChannels);
+  gw.process().signal(SIGHUP);
+  EXPECT_TRUE(
+      wait_until([&] { return http_request(gw.port(), "GET", "/status").status == 404; }, 10s));
 }
 
 }  // namespace

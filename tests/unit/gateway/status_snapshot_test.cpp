@@ -160,5 +160,18 @@ TEST(StatusFeed, SamplesOncePerTickOnlyWhileWatchedAndCapsViewers) {
   EXPECT_EQ(filtered->events_published(), 1u);
 }
 
+TEST(StatusFeed, KeepsABoundedNumberOfFiltersAndClosesAll) {
+  StatusFeed feed(identity(), {}, 0);
+  bool full = false;
+  for (size_t i = 0; i < StatusFeed::kMaxFeeds; ++i) {
+    ASSERT_TRUE(feed.open("f" + std::to_string(i), &full)) << i;
+  }
+  EXPECT_FALSE(feed.open("one-more", &full));  // nobody watches them, but they are kept
+  EXPECT_TRUE(full);
+  EXPECT_TRUE(feed.open("f0", &full));  // a kept one is still handed out
+  EXPECT_EQ(feed.close_all().size(), StatusFeed::kMaxFeeds);
+  EXPECT_TRUE(feed.open("one-more", &full));
+}
+
 }  // namespace
 }  // namespace ssegw
