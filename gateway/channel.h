@@ -196,6 +196,12 @@ class Channel : public std::enable_shared_from_this<Channel> {
   // Counters for /metrics.
   uint64_t events_published() const { return published_.load(std::memory_order_relaxed); }
   std::atomic<int64_t>& subscribers() { return subscribers_; }
+  // Counted by the workers for the status page (status_snapshot.h): frames queued to this
+  // channel's subscribers, and subscribers of it dropped for a full queue.
+  void count_delivered(uint64_t n) { delivered_.fetch_add(n, std::memory_order_relaxed); }
+  void count_slow_drop() { slow_drops_.fetch_add(1, std::memory_order_relaxed); }
+  uint64_t events_delivered() const { return delivered_.load(std::memory_order_relaxed); }
+  uint64_t slow_drops() const { return slow_drops_.load(std::memory_order_relaxed); }
   size_t history_size() const;
   uint64_t last_seq() const;
 
@@ -220,6 +226,8 @@ class Channel : public std::enable_shared_from_this<Channel> {
   std::vector<FanoutTarget*> targets_;
   std::vector<ChannelTap*> taps_;
   std::atomic<uint64_t> published_{0};
+  std::atomic<uint64_t> delivered_{0};
+  std::atomic<uint64_t> slow_drops_{0};
   std::atomic<int64_t> subscribers_{0};
   std::atomic<int> holds_{0};
   mutable std::shared_mutex hooks_mu_;

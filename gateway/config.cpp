@@ -144,7 +144,8 @@ ServerConfig parse_server(const ConfigNode& node, const ListenResolver& resolve)
                   "max_channels_per_subscription",
                   "state_dir",
                   "store_size",
-                  "reset_event"});
+                  "reset_event",
+                  "status_page"});
   ServerConfig server;
   if (auto listen = node.get("listen")) {
     server.listen.clear();
@@ -271,6 +272,33 @@ void parse_subscribe(const ConfigNode& node, ChannelOptions& channel, const Auth
   channel.subscribe_jwt = true;
 }
 
+// {path, auth}: auth is what a channel's publish takes (token, from, jwt); read after the
+// top-level auth: section, which jwt needs.
+StatusPageSettings parse_status_page(const ConfigNode& node, const ServerConfig& server) {
+  node.only_keys({"path", "auth"});
+  StatusPageSettings page;
+  page.path = node.str_or("path", page.path);
+  if (page.path.size() < 2 || page.path[0] != '/' || page.path.back() == '/' ||
+      page.path.find_first_of("?#{}* \r\n") != std::string::npos) {
+    node["path"].fail(
+        "expected a path starting with '/' (no trailing '/', ?, #, {, }, * or spaces)");
+  }
+  for (const char* reserved : kReservedPaths) {
+    if (page.path == reserved)
+      node["path"].fail("'" + page.path + "' is the gateway's own endpoint");
+  }
+  if (page.path == server.subscribe_path || page.stream_path() == server.subscribe_path)
+    node["path"].fail("'" + page.path + "' collides with the server's subscribe_path");
+  page.access.path = page.path;
+  page.access.publish = true;
+  if (auto auth = node.get("auth")) {
+    parse_publish(*auth, page.access, server.auth);
+    if (!page.access.publish)
+      auth->fail("false would shut everyone out: remove status_page instead");
+  }
+  return page;
+}
+
 std::string check_path(const ConfigNode& node) {
   std::string path = node.str();
   if (path.empty() || path[0] != '/') node.fail("a channel path must start with '/'");
@@ -289,6 +317,10 @@ void parse_channel(const ConfigNode& node, const BridgeCatalog& catalog, Gateway
   channel.path = check_path(node["path"]);
   if (channel.path == config.server.subscribe_path)
     node["path"].fail("'" + channel.path + "' is the server's subscribe_path");
+  if (const auto& page = config.server.status_page;
+      page && (channel.path == page->path || channel.path == page->stream_path())) {
+    node["path"].fail("'" + channel.path + "' is the status page's (server.status_page.path)");
+  }
   if (channel.path.find('{') != std::string::npos) {
     std::string why;
     if (!ChannelTemplate::parse(channel.path, &why)) node["path"].fail(why);
@@ -379,6 +411,10 @@ GatewayConfig parse_root(const YAML::Node& root, const std::string& file,
   // Parsed when absent too, so that --print-config shows the server's defaults.
   config.server = parse_server(top.get_or_empty_map("server"), resolve);
   if (auto auth = top.get("auth")) config.server.auth = parse_auth(*auth);
+  if (auto server = top.get("server")) {
+    if (auto page = server->get("status_page"))
+      config.server.status_page = parse_status_page(*page, config.server);
+  }
   if (auto channels = top.get("channels")) {
     for (const ConfigNode& item : channels->items()) parse_channel(item, catalog, config);
   }

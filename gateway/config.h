@@ -61,6 +61,16 @@ std::optional<SocketAddress> resolve_listen_address(const ListenAddress& address
 using ListenResolver =
     std::function<std::optional<SocketAddress>(const ListenAddress&, std::string&)>;
 
+// server.status_page (status_feed.h, docs/operations.md): absent, the page is off.
+struct StatusPageSettings {
+  std::string path = "/status";
+  // Who may see the page and its stream: a publish rule (access_control.h), so loopback
+  // clients only unless `auth` says otherwise.
+  ChannelOptions access;
+  std::string stream_path() const { return path + "/stream"; }
+  bool operator==(const StatusPageSettings&) const = default;
+};
+
 struct ServerConfig {
   std::vector<ListenAddress> listen{{"127.0.0.1", 8080}};
   int workers = 2;  // 0: one per core
@@ -92,6 +102,7 @@ struct ServerConfig {
   std::string state_dir = "./state";
   int64_t store_size = int64_t{1} << 30;
   std::string reset_event = "reset";
+  std::optional<StatusPageSettings> status_page;
 };
 
 struct GatewayConfig {

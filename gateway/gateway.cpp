@@ -99,6 +99,8 @@ Gateway::Gateway(GatewayConfig config, BridgeCatalog catalog, EnvLookup env, Gat
     if (worker != workers_.back()) worker->set_publish_worker(workers_.back().get());
   }
   context_ = std::make_unique<BridgeContext>(BridgeContext{*channels_, config_.server.state_dir});
+  GatewayIdentity identity{SSEGW_VERSION, options_.config_path, fanout_workers_, wall_ms()};
+  status_feed_ = std::make_unique<StatusFeed>(std::move(identity), targets, options_.id_base);
 }
 
 void Gateway::open_history_store() {
@@ -343,6 +345,7 @@ void Gateway::reload() {
     auto settings = std::make_shared<const ServerConfig>(next.server);
     for (auto& worker : workers_) worker->update_settings(settings);
     metrics_.max_connections.store(next.server.max_connections, std::memory_order_relaxed);
+    if (next.server.status_page != config_.server.status_page) end_status_streams();
     sync_bridges("backbone", next.backbones);
     sync_bridges("sink", next.sinks);
     sync_bridges("source", next.sources);
@@ -361,6 +364,25 @@ void Gateway::sweep_idle_channels() {
   for (auto& idle : channels_->sweep_idle(wall_ms())) {
     log_debug("idle channel removed", {{"path", idle->path()}});
     for (auto& worker : workers_) worker->drop_channel(idle);
+  }
+}
+
+// Once a second whether or not status_page is configured (a reload may turn it on); with
+// nobody watching it samples nothing.
+void Gateway::publish_status() {
+  auto sample = [this] {
+    return collect_status(metrics_, *channels_, bridge_statuses(), mono_ms(), wall_ms());
+  };
+  for (auto& unwatched : status_feed_->publish(sample)) {
+    for (auto& worker : workers_) worker->drop_channel(unwatched);
+  }
+}
+
+// The page's path or auth changed (or it was turned off): its viewers' streams end, so a
+// reconnect is judged by the rule now in force.
+void Gateway::end_status_streams() {
+  for (auto& channel : status_feed_->close_all()) {
+    for (auto& worker : workers_) worker->drop_channel(channel);
   }
 }
 
@@ -393,6 +415,11 @@ void Gateway::arm_signals() {
       this));
   const timeval second = to_timeval(1000);
   event_add(sweep_ev_.get(), &second);
+  status_ev_.reset(event_new(
+      base_.get(), -1, EV_PERSIST,
+      [](evutil_socket_t, short, void* arg) { static_cast<Gateway*>(arg)->publish_status(); },
+      this));
+  event_add(status_ev_.get(), &second);
   if (auto interval = notifier_.watchdog_interval_ms()) {
     watchdog_ev_.reset(event_new(
         base_.get(), -1, EV_PERSIST,
@@ -440,6 +467,14 @@ std::string Gateway::metrics_text() const {
   std::string text = render_prometheus(metrics_, *channels_, bridge_statuses());
   if (writer_) text += render_store_metrics(*store_, *writer_);
   return text;
+}
+
+std::shared_ptr<Channel> Gateway::status_stream(const std::string& filter, bool* full) const {
+  if (stopping_) {
+    *full = false;
+    return nullptr;
+  }
+  return status_feed_->open(filter, full);
 }
 
 std::pair<bool, std::string> Gateway::readiness() const {

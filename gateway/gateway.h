@@ -15,6 +15,7 @@
 #include "event_handles.h"
 #include "listener_profile.h"
 #include "metrics.h"
+#include "status_feed.h"
 #include "systemd_notify.h"
 #include "worker.h"
 
@@ -36,6 +37,7 @@ class Gateway final : public StatusSource {
 
   std::string metrics_text() const override;
   std::pair<bool, std::string> readiness() const override;
+  std::shared_ptr<Channel> status_stream(const std::string& filter, bool* full) const override;
 
  private:
   struct RunningBridge {
@@ -64,6 +66,8 @@ class Gateway final : public StatusSource {
   void reload();
   void begin_shutdown();
   void sweep_idle_channels();
+  void publish_status();
+  void end_status_streams();
   void accept(evutil_socket_t fd, const Listener& listener);
   void pause_accepting(int error);
   void arm_signals();
@@ -84,6 +88,8 @@ class Gateway final : public StatusSource {
   int fanout_workers_ = 0;
   std::unique_ptr<ChannelDirectory> channels_;
   std::unique_ptr<BridgeContext> context_;
+  std::unique_ptr<StatusFeed> status_feed_;  // after the workers: its channels fan out to them
+  EventPtr status_ev_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::vector<EventPtr> signal_events_;
   EventPtr watchdog_ev_;

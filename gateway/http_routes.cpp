@@ -7,6 +7,8 @@
 #include "json_text.h"
 #include "ndjson_batch.h"
 #include "sse_framer.h"
+#include "status_page_html.h"
+#include "status_snapshot.h"
 #include "text.h"
 
 namespace ssegw {
@@ -375,6 +377,51 @@ RouteAction route_multiplex(const HttpRequest& request, const ServerConfig& serv
   return action;
 }
 
+// server.status_page: the page and its stream, for whom its auth (a publish rule) lets in.
+RouteAction route_status_page(const HttpRequest& request, const ServerConfig& server,
+                              const StatusSource& status, const RequestContext& context,
+                              bool keep_alive) {
+  const StatusPageSettings& page = *server.status_page;
+  const bool head = request.method == "HEAD";
+  if (request.method != "GET" && !head)
+    return respond(405, {{"Allow", "GET, HEAD"}}, "method not allowed\n", keep_alive);
+  AccessDecision access =
+      check_publish(request, page.access, server.auth, context.client, context.now_s);
+  if (!access.allowed()) return refuse_access(access, {}, keep_alive);
+  if (request.path == page.path) {
+    RouteAction action;
+    action.response = Response{200,
+                               {{"Content-Type", "text/html; charset=utf-8"},
+                                {"Cache-Control", "no-store"},
+                                {"Content-Security-Policy", std::string(kStatusPageCsp)},
+                                {"X-Content-Type-Options", "nosniff"},
+                                {"Referrer-Policy", "no-referrer"}},
+                               std::string(kStatusPageHtml),
+                               head};
+    action.keep_alive = keep_alive;
+    return action;
+  }
+  const std::string filter = request.query_param("filter").value_or("");
+  if (filter.size() > kStatusFilterMaxBytes) {
+    return respond(400, {}, "filter: at most " + std::to_string(kStatusFilterMaxBytes) + " bytes\n",
+                   keep_alive);
+  }
+  if (head) return stream_head_only({}, keep_alive);
+  bool full = false;
+  std::shared_ptr<Channel> channel = status.status_stream(filter, &full);
+  if (!channel) {
+    return respond(503, {{"Retry-After", "5"}},
+                   full ? "too many status viewers\n" : "the status stream is not running\n",
+                   keep_alive);
+  }
+  RouteAction action;
+  action.kind = RouteAction::Kind::kSubscribe;
+  action.channel = std::move(channel);
+  action.keep_alive = false;
+  action.headers = server.headers;
+  return action;
+}
+
 }  // namespace
 
 HeaderList cors_headers(const HttpRequest& request, const ServerConfig& server) {
@@ -397,6 +444,10 @@ RouteAction route_request(const HttpRequest& request, const ServerConfig& server
   const bool keep_alive = request.keep_alive();
   if (request.path == "/healthz" || request.path == "/readyz" || request.path == "/metrics") {
     return route_gateway_endpoint(request, status, keep_alive);
+  }
+  if (server.status_page && (request.path == server.status_page->path ||
+                             request.path == server.status_page->stream_path())) {
+    return route_status_page(request, server, status, context, keep_alive);
   }
   if (!server.subscribe_path.empty() && request.path == server.subscribe_path)
     return route_multiplex(request, server, channels, context, keep_alive);

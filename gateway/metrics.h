@@ -3,6 +3,7 @@
 // Prometheus text format for /metrics.
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -91,6 +92,13 @@ class StatusSource {
   virtual std::string metrics_text() const = 0;
   // ready, and a text body that says what is not.
   virtual std::pair<bool, std::string> readiness() const = 0;
+  // The channel a /status/stream viewer of `filter` subscribes to (status_feed.h); null with
+  // *full set over the viewer cap, null alone when there is no feed.
+  virtual std::shared_ptr<Channel> status_stream(const std::string& filter, bool* full) const {
+    (void)filter;
+    *full = false;
+    return nullptr;
+  }
 };
 
 }  // namespace ssegw

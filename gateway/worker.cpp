@@ -197,6 +197,7 @@ void Worker::fan_out(const std::shared_ptr<Channel>& channel, const FrameRef& fr
     return n;
   });
   metrics_.events_delivered.fetch_add(delivered, std::memory_order_relaxed);
+  channel->count_delivered(delivered);
 }
 
 // An HTTP/2 stream over its bound is reset at the connection's flush, an HTTP/1.1 one is
@@ -227,6 +228,7 @@ void Worker::flush_dirty() {
     c->dirty = false;
     if (c->sub.slow) {
       metrics_.slow_disconnects.fetch_add(1, std::memory_order_relaxed);
+      if (c->sub.channel) c->sub.channel->count_slow_drop();
       log_debug("slow subscriber dropped",
                 {{"channel", c->sub.label()}, {"queued", std::to_string(c->out.bytes())}});
       close_connection(c);

@@ -142,6 +142,7 @@ void Worker::reset_slow_streams(Connection* c) {
   for (Http2Stream* stream : std::vector<Http2Stream*>(session.streams())) {
     if (!stream->sub.slow || !stream->sub.active()) continue;
     metrics_.slow_disconnects.fetch_add(1, std::memory_order_relaxed);
+    if (stream->sub.channel) stream->sub.channel->count_slow_drop();
     log_debug("slow HTTP/2 stream reset",
               {{"channel", stream->sub.label()}, {"queued", std::to_string(stream->out.bytes())}});
     remove_subscriber(&stream->sub);

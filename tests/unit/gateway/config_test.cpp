@@ -444,3 +444,47 @@ TEST(Config, AuthErrorsNameTheKey) {
 
 }  // namespace
 }  // namespace ssegw
+
+namespace ssegw {
+namespace {
+
+TEST(Config, StatusPageIsOffUnlessConfiguredAndTakesAPublishRule) {
+  EXPECT_FALSE(load("").server.status_page);
+  GatewayConfig c = load("server: {status_page: {}}\n");
+  ASSERT_TRUE(c.server.status_page);
+  EXPECT_EQ(c.server.status_page->path, "/status");
+  EXPECT_EQ(c.server.status_page->stream_path(), "/status/stream");
+  EXPECT_TRUE(c.server.status_page->access.publish);
+  EXPECT_TRUE(c.server.status_page->access.publish_token.empty());
+  EXPECT_TRUE(c.server.status_page->access.publish_from.empty());
+  c = load("server: {status_page: {path: /ops, auth: {token: s3cret, from: [10.0.0.0/8]}}}\n");
+  EXPECT_EQ(c.server.status_page->path, "/ops");
+  EXPECT_EQ(c.server.status_page->access.publish_token, "s3cret");
+  EXPECT_EQ(c.server.status_page->access.publish_from.size(), 1u);
+}
+
+TEST(Config, StatusPageErrorsNameTheirKey) {
+  std::string err = error_of("server: {status_page: {path: /status}}\nchannels: [{path: /status}]");
+  EXPECT_NE(err.find("key 'channels[0].path'"), std::string::npos) << err;
+  EXPECT_NE(err.find("status page"), std::string::npos) << err;
+  err = error_of("server: {status_page: {}}\nchannels: [{path: /status/stream}]");
+  EXPECT_NE(err.find("key 'channels[0].path'"), std::string::npos) << err;
+  err = error_of("server: {status_page: {path: status}}");
+  EXPECT_NE(err.find("key 'server.status_page.path'"), std::string::npos) << err;
+  err = error_of("server: {status_page: {path: /metrics}}");
+  EXPECT_NE(err.find("key 'server.status_page.path'"), std::string::npos) << err;
+  err = error_of("server: {status_page: {path: /subscribe}}");
+  EXPECT_NE(err.find("subscribe_path"), std::string::npos) << err;
+  err = error_of("server: {status_page: {auth: jwt}}");
+  EXPECT_NE(err.find("key 'server.status_page.auth'"), std::string::npos) << err;
+  EXPECT_NE(err.find("auth.jwt"), std::string::npos) << err;
+  err = error_of("server: {status_page: {auth: {from: [not-an-ip]}}}");
+  EXPECT_NE(err.find("server.status_page.auth.from"), std::string::npos) << err;
+  err = error_of("server: {status_page: {auth: false}}");
+  EXPECT_NE(err.find("key 'server.status_page.auth'"), std::string::npos) << err;
+  err = error_of("server: {status_page: {colour: red}}");
+  EXPECT_NE(err.find("server.status_page.colour"), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace ssegw

@@ -231,3 +231,90 @@ TEST(PublishResponse, CarriesTheId) {
 
 }  // namespace
 }  // namespace ssegw
+
+namespace ssegw {
+namespace {
+
+// A feed that hands out one channel, or none once `full`.
+struct StatusWithFeed : FakeStatus {
+  bool full = false;
+  mutable std::string last_filter;
+  std::shared_ptr<Channel> channel =
+      std::make_shared<Channel>(ChannelOptions{"(status)"}, 0, std::vector<FanoutTarget*>{});
+  std::shared_ptr<Channel> status_stream(const std::string& filter, bool* over) const override {
+    last_filter = filter;
+    *over = full;
+    return full ? nullptr : channel;
+  }
+};
+
+class StatusRoutes : public ::testing::Test {
+ protected:
+  StatusRoutes() : dir_(1000, {}) { server_.status_page = StatusPageSettings{}; }
+  RouteAction route(std::string raw, const char* ip = "127.0.0.1") {
+    HttpRequest r;
+    raw.insert(raw.find("\r\n") + 2, "Host: gw\r\n");
+    EXPECT_EQ(parse_http_request(raw, {}, r).status, ParseStatus::kComplete) << raw;
+    RequestContext context{ClientAddress{parse_ip_address(ip), false}, 1'700'000'000};
+    return route_request(r, server_, dir_, status_, context);
+  }
+  static std::string header(const RouteAction& a, const std::string& name) {
+    for (const auto& [key, value] : a.response.headers)
+      if (key == name) return value;
+    return "";
+  }
+  ChannelDirectory dir_;
+  ServerConfig server_;
+  StatusWithFeed status_;
+};
+
+TEST_F(StatusRoutes, OffUnlessConfigured) {
+  server_.status_page.reset();
+  EXPECT_EQ(route("GET /status HTTP/1.1\r\n\r\n").response.status, 404);
+  EXPECT_EQ(route("GET /status/stream HTTP/1.1\r\n\r\n").response.status, 404);
+}
+
+TEST_F(StatusRoutes, PageIsSelfContainedHtmlForLoopbackOnlyByDefault) {
+  RouteAction page = route("GET /status HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(page.response.status, 200);
+  EXPECT_EQ(header(page, "Content-Type"), "text/html; charset=utf-8");
+  EXPECT_EQ(header(page, "Cache-Control"), "no-store");
+  EXPECT_NE(header(page, "Content-Security-Policy").find("default-src 'none'"), std::string::npos);
+  EXPECT_NE(page.response.body.find("new EventSource("), std::string::npos);
+  EXPECT_EQ(page.response.body.find("innerHTML"), std::string::npos);
+  EXPECT_EQ(page.response.body.find("http://"), std::string::npos);  // no external assets
+  EXPECT_EQ(page.response.body.find("https://"), std::string::npos);
+  EXPECT_EQ(route("GET /status HTTP/1.1\r\n\r\n", "::1").response.status, 200);
+  EXPECT_EQ(route("GET /status HTTP/1.1\r\n\r\n", "192.0.2.7").response.status, 403);
+  EXPECT_EQ(route("GET /status/stream HTTP/1.1\r\n\r\n", "192.0.2.7").response.status, 403);
+  EXPECT_EQ(route("POST /status HTTP/1.1\r\nContent-Length: 0\r\n\r\n").response.status, 405);
+}
+
+TEST_F(StatusRoutes, TokenAuthIsAPublishTokenFromAnyAddress) {
+  server_.status_page->access.publish_token = "s3cret";
+  EXPECT_EQ(route("GET /status HTTP/1.1\r\n\r\n", "192.0.2.7").response.status, 401);
+  EXPECT_EQ(route("GET /status HTTP/1.1\r\nAuthorization: Bearer nope\r\n\r\n").response.status,
+            403);
+  EXPECT_EQ(route("GET /status HTTP/1.1\r\nAuthorization: Bearer s3cret\r\n\r\n", "192.0.2.7")
+                .response.status,
+            200);
+}
+
+TEST_F(StatusRoutes, StreamSubscribesToTheFeedOfItsFilter) {
+  RouteAction a = route("GET /status/stream?filter=%2Frooms HTTP/1.1\r\n\r\n");
+  ASSERT_EQ(a.kind, RouteAction::Kind::kSubscribe);
+  EXPECT_EQ(a.channel, status_.channel);
+  EXPECT_EQ(status_.last_filter, "/rooms");
+  EXPECT_EQ(route("GET /status/stream?filter=" + std::string(200, 'a') + " HTTP/1.1\r\n\r\n").kind,
+            RouteAction::Kind::kSubscribe);
+  EXPECT_EQ(route("GET /status/stream?filter=" + std::string(201, 'a') + " HTTP/1.1\r\n\r\n")
+                .response.status,
+            400);
+  status_.full = true;
+  RouteAction over = route("GET /status/stream HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(over.response.status, 503);
+  EXPECT_NE(over.response.body.find("too many status viewers"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ssegw
