@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "build_info.h"
 #include "clock.h"
 #include "log.h"
 
@@ -99,7 +100,8 @@ Gateway::Gateway(GatewayConfig config, BridgeCatalog catalog, EnvLookup env, Gat
     if (worker != workers_.back()) worker->set_publish_worker(workers_.back().get());
   }
   context_ = std::make_unique<BridgeContext>(BridgeContext{*channels_, config_.server.state_dir});
-  GatewayIdentity identity{SSEGW_VERSION, options_.config_path, fanout_workers_, wall_ms()};
+  GatewayIdentity identity{std::string(build_version()), std::string(build_commit()),
+                           options_.config_path, fanout_workers_, wall_ms()};
   status_feed_ = std::make_unique<StatusFeed>(std::move(identity), targets, options_.id_base);
 }
 

@@ -53,6 +53,7 @@ input[type=search] { font:inherit; font-weight:400; padding:4px 8px; border:1px 
 <header>
   <h1>sse-gateway status</h1>
   <div class="item"><span>version</span><b id="version">&ndash;</b></div>
+  <div class="item"><span>commit</span><b id="commit">&ndash;</b></div>
   <div class="item"><span>uptime</span><b id="uptime">&ndash;</b></div>
   <div class="item"><span>config</span><b id="config">&ndash;</b></div>
   <div class="item"><span>workers</span><b id="workers">&ndash;</b></div>
@@ -188,7 +189,8 @@ input[type=search] { font:inherit; font-weight:400; padding:4px 8px; border:1px 
   }
   function render(status) {
     const g = status.gateway, t = status.totals;
-    text("version", g.version); text("uptime", duration(g.uptime_seconds));
+    text("version", g.version); text("commit", g.commit || "unknown");
+    text("uptime", duration(g.uptime_seconds));
     text("config", g.config_file || "(none)"); text("workers", g.workers);
     text("protocols", Object.keys(status.connections).map((k) => k + " " + status.connections[k]).join(" \u00b7 "));
     push("pub", t.publishes_per_s); push("del", t.deliveries_per_s);

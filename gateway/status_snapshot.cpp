@@ -82,6 +82,8 @@ void append_gateway(std::string& out, const GatewayIdentity& identity,
                     const StatusSample& current) {
   out.append("\"gateway\":{\"version\":");
   append_json_string(out, identity.version);
+  append_key(out, "commit");
+  append_json_string(out, identity.commit);
   append_number(out, "uptime_seconds",
                 std::max<int64_t>(0, (current.wall_ms - identity.started_at_ms) / 1000));
   append_key(out, "config_file");

@@ -25,6 +25,7 @@ struct ChannelSample {
 
 struct GatewayIdentity {
   std::string version;
+  std::string commit;  // build_info.h
   std::string config_file;
   int workers = 0;
   int64_t started_at_ms = 0;  // wall clock

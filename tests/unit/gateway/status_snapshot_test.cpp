@@ -8,7 +8,7 @@ namespace ssegw {
 namespace {
 
 GatewayIdentity identity() {
-  return GatewayIdentity{"9.9.9", "/etc/gw.yaml", 2, 1'700'000'000'000};
+  return GatewayIdentity{"9.9.9", "0123456789ab", "/etc/gw.yaml", 2, 1'700'000'000'000};
 }
 
 StatusSample sample_at(int64_t ms, std::vector<ChannelSample> channels) {
@@ -116,7 +116,7 @@ TEST(StatusSnapshot, GatewayConnectionsAndBridges) {
   bridge.status.gauges["queue_depth"] = 12;
   now.bridges.push_back(bridge);
   const std::string json = encode(before, now, "");
-  EXPECT_NE(json.find(R"("gateway":{"version":"9.9.9","uptime_seconds":61,)"
+  EXPECT_NE(json.find(R"("gateway":{"version":"9.9.9","commit":"0123456789ab","uptime_seconds":61,)"
                       R"("config_file":"/etc/gw.yaml","workers":2,)"
                       R"("started_at":"2023-11-14T22:13:20Z"})"),
             std::string::npos)
