@@ -123,11 +123,7 @@ int main(int argc, char** argv) {
     std::cerr << "sse-gateway: config error: " << e.what() << "\n";
     return 1;
   }
-  if (options.print_config) {
-    std::cout << record.yaml();
-    return 0;
-  }
-  if (options.check_only) {
+  if (options.check_only || options.print_config) {
     if (ssegw::uses_disk_history(config)) {
       try {
         // Read-only, beside a gateway that may be running on it.
@@ -137,6 +133,10 @@ int main(int argc, char** argv) {
         std::cerr << "sse-gateway: " << e.what() << "\n";
         return 1;
       }
+    }
+    if (options.print_config) {
+      std::cout << record.yaml();
+      return 0;
     }
     std::cout << options.config << ": ok (" << config.channels.size() << " channels, "
               << config.sources.size() << " sources, " << config.sinks.size() << " sinks)\n";
@@ -152,7 +152,8 @@ int main(int argc, char** argv) {
     ssegw::Gateway gateway(std::move(config), std::move(catalog), env, gateway_options);
     return gateway.run();
   } catch (const ssegw::ConfigError& e) {
-    std::cerr << "sse-gateway: startup error: " << e.what() << "\n";
+    // Logged, not printed: with log_format: json every line after this point is JSON.
+    ssegw::log_error("startup error", {{"error", e.what()}});
     return 1;
   }
 }

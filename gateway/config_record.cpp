@@ -11,21 +11,28 @@ namespace ssegw {
 
 // A map keeps its keys in first-read order; a node is a scalar, a map or a sequence.
 struct ConfigRecord::Tree {
+  // Two lists, not one of pairs: std::pair may not hold the incomplete Tree (clang refuses).
   std::optional<std::string> value;
-  std::vector<std::pair<std::string, Tree>> keys;
+  std::vector<std::string> names;
+  std::vector<Tree> children;  // children[i] is the value of names[i]
   std::vector<Tree> items;
 
+  void clear_map() {
+    names.clear();
+    children.clear();
+  }
   Tree& child(const std::string& name) {
-    for (auto& entry : keys) {
-      if (entry.first == name) return entry.second;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == name) return children[i];
     }
     value.reset();
     items.clear();
-    return keys.emplace_back(name, Tree{}).second;
+    names.push_back(name);
+    return children.emplace_back();
   }
   Tree& item(size_t index) {
     value.reset();
-    keys.clear();
+    clear_map();
     if (items.size() <= index) items.resize(index + 1);
     return items[index];
   }
@@ -38,9 +45,9 @@ struct ConfigRecord::Tree {
       out << YAML::EndSeq;
     } else {
       out << YAML::BeginMap;
-      for (const auto& entry : keys) {
-        out << YAML::Key << entry.first << YAML::Value;
-        entry.second.emit(out);
+      for (size_t i = 0; i < names.size(); ++i) {
+        out << YAML::Key << names[i] << YAML::Value;
+        children[i].emit(out);
       }
       out << YAML::EndMap;
     }
@@ -72,6 +79,25 @@ std::vector<std::string> key_parts(const std::string& key) {
   return parts;
 }
 
+bool secret_header(std::string_view name) {
+  const std::string header = ascii_lower(name);
+  return header == "authorization" || header == "proxy-authorization" || header == "cookie" ||
+         header == "x-api-key";
+}
+
+// Headers written as text ("Authorization: Bearer x, Accept: ...", or one per list item):
+// the whole value is masked when it names a secret header.
+bool names_secret_header(const std::string& key, const std::string& value) {
+  const size_t cut = key.find_last_of('.');
+  const std::string last = key.substr(cut == std::string::npos ? 0 : cut + 1);
+  if (last.rfind("headers", 0) != 0) return false;
+  const std::string text = ascii_lower(value);
+  for (const char* name : {"authorization", "cookie", "x-api-key"}) {
+    if (text.find(name) != std::string::npos) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 ConfigRecord::ConfigRecord() : root_(std::make_unique<Tree>()) {}
@@ -91,9 +117,9 @@ ConfigRecord::Tree& ConfigRecord::at(const std::string& key) {
 
 void ConfigRecord::scalar(const std::string& key, const std::string& value, bool secret) {
   Tree& node = at(key);
-  node.keys.clear();
+  node.clear_map();
   node.items.clear();
-  node.value = secret || secret_key(key) ? kMasked : value;
+  node.value = secret || secret_key(key) || names_secret_header(key, value) ? kMasked : value;
 }
 
 void ConfigRecord::map(const std::string& key, const std::map<std::string, std::string>& entries,
@@ -101,14 +127,11 @@ void ConfigRecord::map(const std::string& key, const std::map<std::string, std::
   Tree& node = at(key);
   node.value.reset();
   node.items.clear();
-  node.keys.clear();
+  node.clear_map();
   for (const auto& [name, value] : entries) {
-    const std::string header = ascii_lower(name);
-    const bool secret = from_env.count(name) > 0 || secret_key(name) || header == "authorization" ||
-                        header == "proxy-authorization" || header == "cookie" ||
-                        header == "x-api-key";
-    node.keys.emplace_back(name,
-                           Tree{secret ? std::optional<std::string>(kMasked) : value, {}, {}});
+    const bool secret = from_env.count(name) > 0 || secret_key(name) || secret_header(name);
+    node.names.push_back(name);
+    node.children.emplace_back().value = secret ? kMasked : value;
   }
 }
 

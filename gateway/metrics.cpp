@@ -3,6 +3,7 @@
 #include <map>
 #include <sstream>
 
+#include "build_info.h"
 #include "history_store.h"
 #include "history_writer.h"
 
@@ -223,6 +224,9 @@ std::string render_store_metrics(const HistoryStore& store, const HistoryWriter&
 std::string render_prometheus(const Metrics& m, const ChannelDirectory& channels,
                               const std::vector<NamedStatus>& bridges) {
   std::ostringstream out;
+  out << "# HELP ssegw_build_info The version and git commit this binary was built from.\n"
+         "# TYPE ssegw_build_info gauge\nssegw_build_info{version=\""
+      << label(build_version()) << "\",commit=\"" << label(build_commit()) << "\"} 1\n";
   counter(out, "ssegw_connections_accepted_total", "TCP connections accepted.",
           m.connections_accepted.load());
   counter(out, "ssegw_connections_rejected_total",

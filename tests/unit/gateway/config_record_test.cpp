@@ -58,6 +58,16 @@ TEST(ConfigRecord, MasksSecretsByNameAndEverythingFromTheEnvironment) {
   EXPECT_NE(yaml.find("token: \"***\""), std::string::npos) << yaml;
 }
 
+TEST(ConfigRecord, HeadersWrittenAsTextAreMaskedWhenTheyNameASecretHeader) {
+  ConfigRecord record;
+  record.scalar("sources[0].headers", "Authorization: Bearer sekrit-1, Accept: x", false);
+  record.scalar("sources[1].headers[0]", "Cookie: s=sekrit-2", false);
+  record.scalar("sources[2].headers", "Accept: text/event-stream", false);
+  const std::string yaml = record.yaml();
+  EXPECT_EQ(yaml.find("sekrit"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("Accept: text/event-stream"), std::string::npos) << yaml;
+}
+
 TEST(ConfigRecord, TheLoaderFillsInDefaultsForSectionsNotWritten) {
   const std::string yaml = printed("channels:\n  - {path: /e}\n");
   for (const char* key :

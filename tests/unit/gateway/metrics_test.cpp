@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "gateway/build_info.h"
+
 namespace ssegw {
 namespace {
 
@@ -30,6 +32,16 @@ TEST(Metrics, ExportsMaxConnectionsAsAGauge) {
   EXPECT_NE(text.find("# TYPE ssegw_max_connections gauge\nssegw_max_connections 2500\n"),
             std::string::npos)
       << text;
+}
+
+TEST(Metrics, NamesTheVersionAndCommitBuiltFrom) {
+  Metrics metrics;
+  ChannelDirectory channels(0, {});
+  const std::string text = render_prometheus(metrics, channels, {});
+  const std::string line = "ssegw_build_info{version=\"" + std::string(build_version()) +
+                           "\",commit=\"" + std::string(build_commit()) + "\"} 1\n";
+  EXPECT_NE(text.find("# TYPE ssegw_build_info gauge\n" + line), std::string::npos) << text;
+  EXPECT_FALSE(build_commit().empty());
 }
 
 // The text format wants one family's lines together after one TYPE line, whichever bridges
