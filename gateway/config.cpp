@@ -156,6 +156,8 @@ ServerConfig parse_server(const ConfigNode& node, const ListenResolver& resolve)
     } else {
       server.listen.push_back(parse_listen_node(*listen, resolve));
     }
+  } else {
+    node.note_default("listen", server.listen.front().text());
   }
   server.workers = static_cast<int>(node.int_or("workers", server.workers, 0, 256));
   if (auto headers = node.get("headers")) {
@@ -180,10 +182,10 @@ ServerConfig parse_server(const ConfigNode& node, const ListenResolver& resolve)
   server.request_timeout_ms = node.duration_or("request_timeout", server.request_timeout_ms);
   if (server.request_timeout_ms <= 0) node["request_timeout"].fail("must be positive");
   server.io_uring = node.bool_or("io_uring", server.io_uring);
-  if (auto http2 = node.get("http2")) server.http2 = parse_http2(*http2);
+  server.http2 = parse_http2(node.get_or_empty_map("http2"));
   if (auto proxies = node.get("trusted_proxies"))
     server.trusted_proxies = parse_ip_ranges(*proxies);
-  if (auto limits = node.get("limits")) server.limits = parse_limits(*limits);
+  server.limits = parse_limits(node.get_or_empty_map("limits"));
   server.subscribe_path = node.str_or("subscribe_path", server.subscribe_path);
   if (!server.subscribe_path.empty() &&
       (server.subscribe_path[0] != '/' ||
@@ -336,9 +338,17 @@ void parse_channel(const ConfigNode& node, const BridgeCatalog& catalog, Gateway
     }
   }
   const AuthSettings& auth = config.server.auth;
-  if (auto history = node.get("history")) parse_history(*history, channel);
-  if (auto publish = node.get("publish")) parse_publish(*publish, channel, auth);
-  if (auto subscribe = node.get("subscribe")) parse_subscribe(*subscribe, channel, auth);
+  parse_history(node.get_or_empty_map("history"), channel);
+  if (auto publish = node.get("publish")) {
+    parse_publish(*publish, channel, auth);
+  } else {
+    node.note_default("publish", "false");
+  }
+  if (auto subscribe = node.get("subscribe")) {
+    parse_subscribe(*subscribe, channel, auth);
+  } else {
+    node.note_default("subscribe", "anonymous");
+  }
   channel.retry_ms = node.int_or("retry", channel.retry_ms, 0, 86'400'000);
   for (const ChannelOptions& other : config.channels) {
     if (other.path == channel.path)

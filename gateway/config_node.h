@@ -69,6 +69,10 @@ class ConfigNode {
   // A map of string to string (headers and pass-through properties).
   std::map<std::string, std::string> string_map() const;
 
+  // Notes, for --print-config, a default used for the absent key `name` (the *_or accessors
+  // do it themselves; this is for defaults a parser sets in code).
+  void note_default(std::string_view name, const std::string& value) const;
+
   std::string where() const;  // "file:line:col: key 'a.b'"
   [[noreturn]] void fail(const std::string& message) const;
 
@@ -81,8 +85,6 @@ class ConfigNode {
 
  private:
   ConfigNode make_child(YAML::Node node, std::string key) const;
-  // Notes a default used for the absent key `name`.
-  void note_default(std::string_view name, const std::string& value) const;
 
   YAML::Node node_;
   std::string file_;
